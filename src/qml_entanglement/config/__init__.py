@@ -1,0 +1,5 @@
+"""Config schemas and validation."""
+
+from .schema import ConfigError, validate
+
+__all__ = ["ConfigError", "validate"]

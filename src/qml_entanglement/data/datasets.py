@@ -1,0 +1,184 @@
+"""Datasets for binary classification, each reduced to ``num_features`` columns (one per qubit).
+
+Every loader returns a :class:`Dataset` with integer labels in ``{0, 1}``. Loaders that draw
+random numbers take an explicit seed; train/test splits are stratified and seeded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets as skdata
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Train and test features ``(N, F)`` with labels ``(N,)`` in ``{0, 1}``."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+
+    @property
+    def num_features(self) -> int:
+        return self.x_train.shape[1]
+
+
+def _finish(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    num_features: int,
+    test_size: float,
+    seed: int,
+    pca: bool,
+    feature_range: tuple[float, float] | None,
+) -> Dataset:
+    """Split (stratified, seeded), reduce by PCA if asked, and scale into ``feature_range``.
+
+    PCA and the scaler are fitted on the training split only.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y).astype(int)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"dataset '{name}' contains NaN or infinite feature values")
+    raw = x.shape[1]
+    if raw > num_features and not pca:
+        raise ValueError(
+            f"dataset '{name}' has {raw} features but the model has {num_features} qubits; "
+            "set dataset.pca=true to reduce it, or use more qubits"
+        )
+    if raw < num_features:
+        raise ValueError(
+            f"dataset '{name}' has only {raw} features; dataset.num_features={num_features} "
+            f"must be at most {raw}"
+        )
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_size, random_state=seed, stratify=y
+    )
+    if raw > num_features:
+        reducer = PCA(n_components=num_features, random_state=seed).fit(x_train)
+        x_train, x_test = reducer.transform(x_train), reducer.transform(x_test)
+    if feature_range is not None:
+        scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    return Dataset(name, x_train, y_train, x_test, y_test)
+
+
+def load_ad_hoc(
+    *,
+    num_features: int,
+    training_size: int,
+    test_size: int,
+    gap: float,
+    seed: int,
+    feature_range: tuple[float, float] | None = None,
+    **_: object,
+) -> Dataset:
+    """qiskit-machine-learning's ad hoc data (Havlicek et al., Nature 567, 209 (2019)).
+
+    ``training_size`` and ``test_size`` are per class; ``num_features`` is the generator's ``n``
+    (grid sampling, which qiskit supports for n = 2 and 3). Features lie in ``[0, 2 pi)``.
+    """
+    from qiskit_machine_learning.datasets import ad_hoc_data
+    from qiskit_machine_learning.utils import algorithm_globals
+
+    algorithm_globals.random_seed = seed  # the generator draws from this global only
+    x_train, y_train, x_test, y_test = ad_hoc_data(
+        training_size=training_size, test_size=test_size, n=num_features, gap=gap, one_hot=False
+    )
+    if feature_range is not None:
+        scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    return Dataset("ad_hoc", x_train, y_train.astype(int), x_test, y_test.astype(int))
+
+
+def load_blobs(
+    *,
+    num_features: int,
+    n_samples: int,
+    cluster_std: float,
+    test_size: float,
+    seed: int,
+    feature_range: tuple[float, float] | None,
+    **_: object,
+) -> Dataset:
+    """sklearn ``make_blobs`` with two centres in ``num_features`` dimensions."""
+    x, y = skdata.make_blobs(
+        n_samples=n_samples,
+        n_features=num_features,
+        centers=2,
+        cluster_std=cluster_std,
+        random_state=seed,
+    )
+    return _finish(
+        "blobs",
+        x,
+        y,
+        num_features=num_features,
+        test_size=test_size,
+        seed=seed,
+        pca=False,
+        feature_range=feature_range,
+    )
+
+
+def load_moons(*, n_samples: int, noise: float, seed: int, **kw) -> Dataset:
+    """sklearn ``make_moons`` (two features)."""
+    x, y = skdata.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    return _finish("moons", x, y, seed=seed, **_split_kw(kw))
+
+
+def load_circles(*, n_samples: int, noise: float, factor: float, seed: int, **kw) -> Dataset:
+    """sklearn ``make_circles`` (two features)."""
+    x, y = skdata.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
+    return _finish("circles", x, y, seed=seed, **_split_kw(kw))
+
+
+def load_iris(*, classes: tuple[int, int], seed: int, **kw) -> Dataset:
+    """Two classes of the iris data (four features; PCA when fewer qubits)."""
+    x, y = skdata.load_iris(return_X_y=True)
+    keep = np.isin(y, classes)
+    return _finish("iris", x[keep], (y[keep] == classes[1]).astype(int), seed=seed, **_split_kw(kw))
+
+
+def load_breast_cancer(*, seed: int, **kw) -> Dataset:
+    """Wisconsin breast cancer data (30 features), PCA down to the qubit count."""
+    x, y = skdata.load_breast_cancer(return_X_y=True)
+    return _finish("breast_cancer", x, y, seed=seed, **_split_kw(kw))
+
+
+def _split_kw(kw: dict) -> dict:
+    return {k: kw[k] for k in ("num_features", "test_size", "pca", "feature_range")}
+
+
+def load_none(**_: object) -> Dataset:
+    """No data: one empty sample, for circuits without a feature map (the Bell toy)."""
+    empty = np.zeros((1, 0))
+    label = np.zeros(1, dtype=int)
+    return Dataset("none", empty, label, empty, label)
+
+
+LOADERS = {
+    "ad_hoc": load_ad_hoc,
+    "blobs": load_blobs,
+    "moons": load_moons,
+    "circles": load_circles,
+    "iris": load_iris,
+    "breast_cancer": load_breast_cancer,
+    "none": load_none,
+}
+
+
+def load_dataset(name: str, seed: int, **options: object) -> Dataset:
+    """Load dataset ``name`` (one of :data:`LOADERS`) with its config ``options``."""
+    if name not in LOADERS:
+        raise ValueError(f"dataset.name={name!r} is not one of {', '.join(LOADERS)}")
+    return LOADERS[name](seed=seed, **options)

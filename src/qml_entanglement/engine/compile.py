@@ -1,0 +1,324 @@
+"""Compile a qiskit circuit into a flat program of batched numpy operations.
+
+Every instruction becomes one of three kinds of operation on a batch of statevectors
+``(B, 2**n)`` (qiskit little-endian: qubit ``q`` is bit ``q`` of the basis index):
+
+* ``diag``  -- a diagonal gate, stored as a length ``2**n`` phase vector (``rz``, ``p``, ``cz``,
+  ``rzz``, ``cp``, ...). A parametric diagonal gate ``exp(-i angle K)`` stores the diagonal of
+  its generator ``K`` instead, so ``U(angle) psi = exp(-i angle k) * psi``.
+* ``perm``  -- a permutation with phases (``x``, ``y``, ``cx``, ``swap``, ``ccx``, ...).
+* ``dense`` -- any other gate on ``k`` qubits, as a ``2**k x 2**k`` matrix; a parametric one
+  ``exp(-i angle K)`` stores the eigen-decomposition of ``K``.
+
+A parametric gate is accepted when its matrix is ``exp(-i angle K)`` for a fixed Hermitian
+generator ``K`` (true of ``rx, ry, rz, p, rxx, ryy, rzz, rzx, cp, crx, cry, crz`` and any other
+one-parameter rotation); this is checked numerically at compile time, so new gates from
+``qiskit.circuit.library`` need no new engine code. Gate angles may be any qiskit parameter
+expression of the *data* parameters (evaluated vectorised with sympy); angles of *trainable*
+parameters must be affine in them (``a * theta + b``), which is what makes the adjoint gradient
+exact and cheap (``d angle / d theta`` is a constant matrix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
+from qiskit.quantum_info import Operator
+
+IGNORED_INSTRUCTIONS = frozenset({"barrier", "delay"})
+
+
+class CircuitCompileError(ValueError):
+    """A circuit holds an instruction or parameter use the engine cannot compile."""
+
+
+@dataclass
+class Op:
+    """One operation of a compiled program (see module docstring for the kinds)."""
+
+    kind: str  # "diag" | "perm" | "dense"
+    qubits: tuple[int, ...]
+    name: str
+    angle: int | None = None  # row in the program's angle table, None for fixed gates
+    phases: np.ndarray | None = None  # diag: phases (fixed) or generator diagonal (parametric)
+    perm: np.ndarray | None = None  # perm: out[:, i] = phases[i] * in[:, perm[i]]
+    matrix: np.ndarray | None = None  # dense fixed matrix, or dense generator K (parametric)
+    eigvals: np.ndarray | None = None  # dense parametric: K = V diag(eigvals) V^H
+    eigvecs: np.ndarray | None = None
+
+
+@dataclass
+class AngleTable:
+    """Gate angles as functions of the parameter values.
+
+    Affine rows satisfy ``angle = offset + jacobian @ values``; rows listed in ``nonlinear``
+    are evaluated by vectorised callables instead (allowed for data parameters only).
+    """
+
+    offset: np.ndarray
+    jacobian: np.ndarray
+    nonlinear: dict[int, tuple[object, list[int]]] = field(default_factory=dict)
+
+    def evaluate(self, values: np.ndarray) -> np.ndarray:
+        """Angles for ``values`` of shape ``(P,)`` or ``(B, P)``; returns ``(G,)`` / ``(B, G)``."""
+        values = np.asarray(values, dtype=float)
+        angles = values @ self.jacobian.T + self.offset
+        if self.nonlinear:
+            angles = np.array(angles, dtype=float, copy=True)
+            for row, (func, cols) in self.nonlinear.items():
+                args = [values[..., c] for c in cols]
+                angles[..., row] = func(*args)
+        return angles
+
+
+@dataclass
+class Program:
+    """A compiled circuit: operations in order plus the table of their angles."""
+
+    num_qubits: int
+    parameters: list[Parameter]
+    ops: list[Op]
+    angles: AngleTable
+
+    @property
+    def num_parameters(self) -> int:
+        return len(self.parameters)
+
+
+def _bit(index: np.ndarray, qubit: int) -> np.ndarray:
+    return (index >> qubit) & 1
+
+
+def _local_index(n: int, qubits: Sequence[int]) -> np.ndarray:
+    """For each basis index of ``n`` qubits, the index within the gate's ``qubits`` (LSB first)."""
+    index = np.arange(2**n)
+    local = np.zeros_like(index)
+    for j, q in enumerate(qubits):
+        local |= _bit(index, q) << j
+    return local
+
+
+def _as_diagonal(matrix: np.ndarray, n: int, qubits: Sequence[int]) -> np.ndarray | None:
+    if not np.allclose(matrix, np.diag(np.diag(matrix)), atol=1e-12):
+        return None
+    return np.diag(matrix)[_local_index(n, qubits)]
+
+
+def _as_permutation(
+    matrix: np.ndarray, n: int, qubits: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray] | None:
+    mask = np.abs(matrix) > 1e-12
+    if not (np.all(mask.sum(axis=0) == 1) and np.all(mask.sum(axis=1) == 1)):
+        return None
+    source_local = mask.argmax(axis=1)  # row o takes amplitude from column source_local[o]
+    phases_local = matrix[np.arange(len(matrix)), source_local]
+    index = np.arange(2**n)
+    local = _local_index(n, qubits)
+    cleared = index.copy()
+    for q in qubits:
+        cleared &= ~(1 << q)
+    source = cleared.copy()
+    for j, q in enumerate(qubits):
+        source |= _bit(source_local[local], j) << q
+    return source, phases_local[local]
+
+
+def _generator(gate, angle_probe: float = 0.7317) -> np.ndarray | None:
+    """Hermitian ``K`` with ``gate(angle) = exp(-i angle K)``, or None if not of that form."""
+    cls = type(gate)
+    try:
+
+        def matrix(a: float) -> np.ndarray:
+            return np.asarray(cls(a).to_matrix(), dtype=complex)
+
+        h = 1e-6
+        derivative = (matrix(h) - matrix(-h)) / (2 * h)
+        generator = 1j * derivative @ matrix(0.0).conj().T
+    except Exception:  # gate class cannot be rebuilt from one angle
+        return None
+    generator = (generator + generator.conj().T) / 2
+    generator = np.round(generator, 6)  # finite-difference noise; generators have simple entries
+    eigvals, eigvecs = np.linalg.eigh(generator)
+    for probe in (angle_probe, -2.1, 3.9):
+        rebuilt = eigvecs @ np.diag(np.exp(-1j * probe * eigvals)) @ eigvecs.conj().T
+        if not np.allclose(rebuilt, matrix(probe), atol=1e-9):
+            return None
+    return generator
+
+
+def _affine(
+    expr: ParameterExpression, index: dict[Parameter, int]
+) -> tuple[float, dict[int, float]]:
+    coeffs: dict[int, float] = {}
+    for p in expr.parameters:
+        d = expr.gradient(p)
+        if isinstance(d, ParameterExpression):
+            raise ValueError("not affine")
+        coeffs[index[p]] = float(np.real(complex(d)))
+    zero = expr.bind({p: 0.0 for p in expr.parameters})
+    return float(np.real(complex(zero))), coeffs
+
+
+def _lambdify(expr: ParameterExpression, index: dict[Parameter, int]):
+    import sympy
+
+    params = sorted(expr.parameters, key=lambda p: index[p])
+    symbols = [sympy.Symbol(p.name) for p in params]
+    func = sympy.lambdify(symbols, expr.sympify(), modules="numpy")
+    return func, [index[p] for p in params]
+
+
+def compile_circuit(
+    circuit: QuantumCircuit,
+    parameters: Sequence[Parameter] | None = None,
+    *,
+    allow_nonlinear: bool = False,
+) -> Program:
+    """Compile ``circuit`` into a :class:`Program` over ``parameters`` (default: all, sorted).
+
+    Parameters
+    ----------
+    circuit
+        A qiskit circuit of unitary gates (library blueprints are decomposed as needed).
+    parameters
+        The order of the parameter vector the program's angle table takes.
+    allow_nonlinear
+        Accept gate angles that are non-affine expressions of the parameters (data encoding);
+        such programs cannot be differentiated.
+
+    Raises
+    ------
+    CircuitCompileError
+        Naming the instruction that is neither a fixed unitary nor a rotation
+        ``exp(-i angle K)`` (measurements, resets, multi-angle gates such as ``u``), or a
+        non-affine angle when ``allow_nonlinear`` is false.
+    """
+    n = circuit.num_qubits
+    params = list(circuit.parameters) if parameters is None else list(parameters)
+    index = {p: i for i, p in enumerate(params)}
+    unknown = set(circuit.parameters) - set(index)
+    if unknown:
+        names = ", ".join(sorted(p.name for p in unknown))
+        raise CircuitCompileError(f"circuit parameters not in the parameter list: {names}")
+    ops: list[Op] = []
+    offsets: list[float] = []
+    rows: list[np.ndarray] = []
+    nonlinear: dict[int, tuple[object, list[int]]] = {}
+    _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+    jacobian = np.array(rows) if rows else np.zeros((0, len(params)))
+    table = AngleTable(np.array(offsets, dtype=float), jacobian, nonlinear)
+    return Program(n, params, fuse_fixed_ops(ops, n), table)
+
+
+def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:
+    """Merge runs of consecutive fixed diagonal/permutation ops into one op.
+
+    ``out = ph2 * (ph1 * in[p1])[p2]`` is the single permutation ``p1[p2]`` with phases
+    ``ph2 * ph1[p2]``; a layer of CNOTs thus costs one gather instead of one per gate.
+    """
+    identity = np.arange(2**n)
+    fused: list[Op] = []
+    for op in ops:
+        mergeable = op.angle is None and op.kind in ("diag", "perm")
+        last = fused[-1] if fused else None
+        if not (
+            mergeable and last is not None and last.angle is None and last.kind in ("diag", "perm")
+        ):
+            fused.append(op)
+            continue
+        p1 = last.perm if last.perm is not None else identity
+        p2 = op.perm if op.perm is not None else identity
+        perm = p1[p2]
+        phases = op.phases * last.phases[p2]
+        qubits = tuple(sorted(set(last.qubits) | set(op.qubits)))
+        name = f"{last.name}+{op.name}"
+        if np.array_equal(perm, identity):
+            fused[-1] = Op("diag", qubits, name, phases=phases)
+        else:
+            fused[-1] = Op("perm", qubits, name, perm=perm, phases=phases)
+    return fused
+
+
+def _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear) -> None:
+    qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
+    for instruction in circuit.data:
+        gate = instruction.operation
+        qubits = tuple(qubit_index[q] for q in instruction.qubits)
+        if gate.name in IGNORED_INSTRUCTIONS:
+            continue
+        if instruction.clbits or gate.name in {"measure", "reset"}:
+            raise CircuitCompileError(
+                f"instruction '{gate.name}' is not unitary; the engine simulates unitary circuits"
+            )
+        symbolic = [p for p in gate.params if isinstance(p, ParameterExpression) and p.parameters]
+        if not symbolic:
+            try:
+                matrix = Operator(gate).data
+            except Exception as exc:
+                if gate.definition is None:
+                    raise CircuitCompileError(
+                        f"instruction '{gate.name}' has no matrix and no definition"
+                    ) from exc
+                sub = gate.definition
+                mapped = QuantumCircuit(n)
+                mapped.compose(sub, qubits=list(qubits), inplace=True)
+                _compile_into(mapped, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+                continue
+            ops.append(_fixed_op(gate.name, matrix, n, qubits))
+            continue
+        generator = _generator(gate) if len(gate.params) == 1 else None
+        if generator is None:
+            if gate.definition is not None and gate.definition.data and not _is_self(gate):
+                mapped = QuantumCircuit(n)
+                mapped.compose(gate.definition, qubits=list(qubits), inplace=True)
+                _compile_into(mapped, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+                continue
+            raise CircuitCompileError(
+                f"instruction '{gate.name}' with parameters {[str(p) for p in gate.params]} "
+                "is not a one-parameter rotation exp(-i angle K) and cannot be compiled"
+            )
+        row = len(offsets)
+        expr = gate.params[0]
+        try:
+            offset, coeffs = _affine(expr, index)
+            jac = np.zeros(len(index))
+            for i, c in coeffs.items():
+                jac[i] = c
+        except ValueError:
+            if not allow_nonlinear:
+                raise CircuitCompileError(
+                    f"angle '{expr}' of instruction '{gate.name}' is not affine in the trainable "
+                    "parameters; only a*theta + b angles can be differentiated exactly"
+                ) from None
+            offset, jac = 0.0, np.zeros(len(index))
+            nonlinear[row] = _lambdify(expr, index)
+        offsets.append(offset)
+        rows.append(jac)
+        ops.append(_parametric_op(gate.name, generator, n, qubits, row))
+
+
+def _is_self(gate) -> bool:
+    definition = gate.definition
+    return len(definition.data) == 1 and definition.data[0].operation.name == gate.name
+
+
+def _fixed_op(name: str, matrix: np.ndarray, n: int, qubits: tuple[int, ...]) -> Op:
+    diagonal = _as_diagonal(matrix, n, qubits)
+    if diagonal is not None:
+        return Op("diag", qubits, name, phases=diagonal)
+    permutation = _as_permutation(matrix, n, qubits)
+    if permutation is not None:
+        source, phases = permutation
+        return Op("perm", qubits, name, perm=source, phases=phases)
+    return Op("dense", qubits, name, matrix=np.asarray(matrix, dtype=complex))
+
+
+def _parametric_op(name: str, generator: np.ndarray, n: int, qubits, row: int) -> Op:
+    diagonal = _as_diagonal(generator, n, qubits)
+    if diagonal is not None:
+        return Op("diag", qubits, name, angle=row, phases=diagonal.real.astype(float))
+    eigvals, eigvecs = np.linalg.eigh(generator)
+    return Op("dense", qubits, name, angle=row, matrix=generator, eigvals=eigvals, eigvecs=eigvecs)

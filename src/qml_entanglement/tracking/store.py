@@ -1,0 +1,79 @@
+"""The tracking store: resolve its URI, create it once, find or create experiments.
+
+The default store is MLflow's sqlite backend ``sqlite:///mlruns/mlflow.db`` with artifacts in
+``mlruns/artifacts/``. Several processes creating a fresh sqlite database at once race on its
+schema migration, so creation happens under an exclusive file lock beside the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from mlflow.tracking import MlflowClient
+
+DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
+
+
+def resolve_tracking_uri(uri: str | None = None) -> str:
+    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the local sqlite store."""
+    return uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+
+
+def sqlite_path(uri: str) -> Path | None:
+    """The database file of a ``sqlite:///`` URI (relative paths stay relative), else None."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return Path(uri[len("sqlite:///") :])
+
+
+def artifact_root(uri: str) -> str | None:
+    """Artifact root for experiments of a local sqlite store: ``<db dir>/artifacts`` as a URI."""
+    db = sqlite_path(uri)
+    if db is None:
+        return None
+    return (db.parent.resolve() / "artifacts").as_uri()
+
+
+@contextmanager
+def _store_lock(uri: str):
+    db = sqlite_path(uri)
+    if db is None:
+        yield
+        return
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_store(uri: str) -> MlflowClient:
+    """Create the store if needed (once, under a lock) and return a client for it."""
+    with _store_lock(uri):
+        client = MlflowClient(tracking_uri=uri)
+        client.search_experiments(max_results=1)  # creates / migrates the schema
+    return client
+
+
+def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
+    """Id of experiment ``name``, created (with the local artifact root) if missing."""
+    with _store_lock(uri):
+        experiment = client.get_experiment_by_name(name)
+        if experiment is not None:
+            if experiment.lifecycle_stage == "deleted":
+                client.restore_experiment(experiment.experiment_id)
+            return experiment.experiment_id
+        try:
+            location = artifact_root(uri)
+            location = f"{location}/{name}" if location else None
+            return client.create_experiment(name, artifact_location=location)
+        except Exception:  # created concurrently through a tracking server
+            experiment = client.get_experiment_by_name(name)
+            if experiment is None:
+                raise
+            return experiment.experiment_id

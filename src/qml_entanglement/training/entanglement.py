@@ -1,0 +1,42 @@
+"""Per-epoch entanglement summary of a batch of model output states.
+
+Pure states ``(B, 2**n)``: Meyer-Wallach (Brennen's form) and the mean single-qubit von Neumann
+entropy in bits, both from one pass over the single-qubit reduced states, averaged over the batch
+with their spread (``*_std``). Density matrices ``(B, 2**n, 2**n)`` (noisy simulation): the
+negativity and logarithmic negativity across the half cut (qubits ``[0, n//2)`` vs the rest),
+which remain entanglement measures for mixed states, and the purity as the measure of mixedness.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import log_negativity, negativity, purity, single_qubit_measures
+
+PURE_STATE_METRICS = ("meyer_wallach", "von_neumann_entropy")
+MIXED_STATE_METRICS = ("negativity", "log_negativity")
+
+
+def _mean_and_std(name: str, values: np.ndarray) -> dict[str, float]:
+    values = np.atleast_1d(values)
+    return {name: float(values.mean()), f"{name}_std": float(values.std())}
+
+
+def entanglement_summary(states: np.ndarray) -> dict[str, float]:
+    """Batch-mean entanglement metrics (and their standard deviations) of ``states``."""
+    if states.ndim == 3:
+        n = int(np.log2(states.shape[-1]))
+        cut = list(range(max(n // 2, 1)))
+        out = _mean_and_std("negativity", negativity(states, cut))
+        out.update(_mean_and_std("log_negativity", log_negativity(states, cut)))
+        out.update(_mean_and_std("purity", purity(states)))
+        return out
+    measures = single_qubit_measures(states)
+    out = _mean_and_std("meyer_wallach", measures.meyer_wallach)
+    out.update(_mean_and_std("von_neumann_entropy", measures.entanglement_entropy))
+    return out
+
+
+def entanglement_metric_names(mixed: bool) -> tuple[str, ...]:
+    """Names of the entanglement metrics a run logs (what the comparison stage correlates)."""
+    return MIXED_STATE_METRICS if mixed else PURE_STATE_METRICS

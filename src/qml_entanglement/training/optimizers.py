@@ -1,0 +1,134 @@
+"""Optimizers with one interface: ``step(theta, loss=..., grad=..., objective=...) -> theta``.
+
+``uses_gradient`` tells the training loop whether to compute the exact gradient. One call of
+``step`` is one epoch's update (for the gradient-free methods: one SPSA iteration, or one COBYLA
+call with ``evals_per_epoch`` function evaluations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy.optimize import minimize
+
+Objective = Callable[[np.ndarray], float]
+
+
+class GradientDescent:
+    """Plain gradient descent ``theta <- theta - lr * grad``."""
+
+    uses_gradient = True
+
+    def __init__(self, lr: float, **_: object):
+        self.lr = lr
+
+    def step(self, theta, *, loss, grad, objective):
+        return theta - self.lr * grad
+
+
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction."""
+
+    uses_gradient = True
+
+    def __init__(
+        self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, **_: object
+    ):
+        self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
+        self.m = self.v = None
+        self.t = 0
+
+    def step(self, theta, *, loss, grad, objective):
+        if self.m is None:
+            self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
+        self.t += 1
+        self.m = self.beta1 * self.m + (1 - self.beta1) * grad
+        self.v = self.beta2 * self.v + (1 - self.beta2) * grad**2
+        m_hat = self.m / (1 - self.beta1**self.t)
+        v_hat = self.v / (1 - self.beta2**self.t)
+        return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class StudyToyUpdate:
+    """The study's own toy update ``theta <- theta - lr * loss``.
+
+    NOT a gradient step: it moves every parameter by the cost itself, in the same direction,
+    whatever the slope. Provided only so the study's published Bell-toy curves can be
+    reproduced; use ``sgd`` for gradient descent.
+    """
+
+    uses_gradient = False
+
+    def __init__(self, lr: float, **_: object):
+        self.lr = lr
+
+    def step(self, theta, *, loss, grad, objective):
+        return theta - self.lr * loss
+
+
+class SPSA:
+    """Simultaneous perturbation stochastic approximation (Spall 1998), one iteration per epoch.
+
+    Gains ``a_k = lr / (k + 1 + A)**alpha`` and ``c_k = perturbation / (k + 1)**gamma``; two
+    objective evaluations per iteration; perturbations drawn from the seeded generator.
+    """
+
+    uses_gradient = False
+
+    def __init__(
+        self,
+        lr: float,
+        perturbation: float = 0.1,
+        alpha: float = 0.602,
+        gamma: float = 0.101,
+        stability: float = 0.0,
+        seed: int = 0,
+        **_: object,
+    ):
+        self.lr, self.c, self.alpha, self.gamma, self.A = lr, perturbation, alpha, gamma, stability
+        self.rng = np.random.default_rng(seed)
+        self.k = 0
+
+    def step(self, theta, *, loss, grad, objective):
+        a_k = self.lr / (self.k + 1 + self.A) ** self.alpha
+        c_k = self.c / (self.k + 1) ** self.gamma
+        delta = self.rng.choice([-1.0, 1.0], size=theta.shape)
+        g = (objective(theta + c_k * delta) - objective(theta - c_k * delta)) / (2 * c_k) * delta
+        self.k += 1
+        return theta - a_k * g
+
+
+class COBYLA:
+    """scipy's COBYLA, restarted each epoch with ``evals_per_epoch`` function evaluations.
+
+    The trust radius starts at ``lr`` and shrinks by ``radius_decay`` per epoch, since a restart
+    forgets COBYLA's own radius.
+    """
+
+    uses_gradient = False
+
+    def __init__(
+        self, lr: float, evals_per_epoch: int | None = None, radius_decay: float = 0.95, **_: object
+    ):
+        self.radius, self.evals, self.decay = lr, evals_per_epoch, radius_decay
+
+    def step(self, theta, *, loss, grad, objective):
+        maxiter = self.evals or len(theta) + 2
+        result = minimize(
+            objective,
+            theta,
+            method="COBYLA",
+            options={"maxiter": max(maxiter, len(theta) + 2), "rhobeg": self.radius},
+        )
+        self.radius *= self.decay
+        return np.asarray(result.x, dtype=float)
+
+
+OPTIMIZERS = {
+    "adam": Adam,
+    "sgd": GradientDescent,
+    "study_toy": StudyToyUpdate,
+    "spsa": SPSA,
+    "cobyla": COBYLA,
+}

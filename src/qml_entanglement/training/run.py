@@ -1,0 +1,206 @@
+"""One tracked training run: validate, build, train, log to MLflow, write artifacts."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from omegaconf import DictConfig, OmegaConf
+
+from ..config import ConfigError, validate
+from ..tracking import RunLogger, resolve_tracking_uri
+from .build import Components, build
+from .entanglement import entanglement_metric_names
+from .loop import EncodedData, train
+from .plots import plot_history
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}} -> {"a.b": 1}``; lists stay values."""
+    flat: dict[str, Any] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """Hash of the resolved config minus where it is tracked: equal hashes, equal runs."""
+    container = OmegaConf.to_container(cfg, resolve=True)
+    container.pop("tracking", None)
+    text = OmegaConf.to_yaml(OmegaConf.create(container), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def run_tags(cfg: DictConfig, overrides: list[str], mixed: bool) -> dict[str, str]:
+    model = cfg.model
+    vqc = model.name == "vqc"
+    return {
+        "dataset": cfg.dataset.name,
+        "model": model.name,
+        "ansatz": model.ansatz.name if vqc else "bell_toy",
+        "feature_map": model.feature_map.name if vqc else "none",
+        "entanglement": model.ansatz.entanglement if vqc else "cx",
+        "optimizer": cfg.optimizer.name,
+        "loss": cfg.loss.name,
+        "simulator": cfg.simulator.name,
+        "seed": str(cfg.seed),
+        "git_commit": git_commit(),
+        "overrides": " ".join(overrides),
+        "config_hash": config_hash(cfg),
+        "entanglement_metrics": ",".join(entanglement_metric_names(mixed)),
+    }
+
+
+def _encode(components: Components) -> EncodedData:
+    sim = components.classifier.simulator
+    ds = components.dataset
+    has_labels = ds.name != "none"
+    return EncodedData(
+        sim.encode(ds.x_train),
+        ds.y_train,
+        sim.encode(ds.x_test) if has_labels else None,
+        ds.y_test if has_labels else None,
+        has_labels=has_labels,
+    )
+
+
+def _probe(cfg: DictConfig, n_train: int) -> np.ndarray | None:
+    size = cfg.metrics.probe_size
+    if size is None or size >= n_train:
+        return None
+    return np.sort(np.random.default_rng(cfg.seed).choice(n_train, size=size, replace=False))
+
+
+def run_experiment(
+    cfg: DictConfig, overrides: list[str] | None = None, *, progress: bool = True
+) -> dict[str, Any]:
+    """Train the experiment ``cfg`` as one MLflow run; return its id, status and final metrics.
+
+    Config mistakes raise :class:`ConfigError` before any run is created. Once the run exists,
+    any exception (or Ctrl-C / SIGTERM) marks it FAILED, keeping every epoch logged so far.
+    """
+    validate(cfg)
+    rng = np.random.default_rng(cfg.seed)
+    try:
+        components = build(cfg, rng)
+        data = _encode(components)
+    except ValueError as exc:  # bad data or circuit for this config: a config mistake
+        raise ConfigError(str(exc)) from exc
+    mixed = getattr(components.classifier.simulator, "mixed", False)
+    uri = resolve_tracking_uri(cfg.tracking.uri)
+    tags = run_tags(cfg, overrides or [], mixed)
+    history: list[dict[str, float]] = []
+    with RunLogger(
+        uri, cfg.tracking.experiment, cfg.run_name, tags, flush_seconds=cfg.tracking.flush_seconds
+    ) as run:
+        run.log_params(flatten(OmegaConf.to_container(cfg, resolve=True)))
+        bar = _progress_bar(cfg.trainer.epochs + 1, enabled=progress)
+
+        def on_epoch(step: int, metrics: dict[str, float]) -> None:
+            if not np.isfinite(metrics["loss"]):
+                raise FloatingPointError(f"loss is {metrics['loss']} at epoch {step}")
+            run.log_epoch(step, metrics)
+            history.append({"epoch": step, **metrics})
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(
+                    loss=f"{metrics['loss']:.4f}",
+                    mw=f"{metrics.get('meyer_wallach', float('nan')):.3f}",
+                )
+
+        try:
+            result = train(
+                components.classifier,
+                data,
+                components.optimizer,
+                components.theta0,
+                epochs=cfg.trainer.epochs,
+                batch_size=cfg.trainer.batch_size,
+                rng=rng,
+                probe=_probe(cfg, len(data.y_train)),
+                on_epoch=on_epoch,
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+            if history and cfg.tracking.artifacts:
+                _log_history(run, history, entanglement_metric_names(mixed))
+        if cfg.tracking.artifacts:
+            _log_artifacts(run, cfg, components, result.theta)
+    final = history[-1]
+    summary = {
+        "run_id": run.run_id,
+        "experiment_id": run.experiment_id,
+        "status": "FINISHED",
+        "tracking_uri": uri,
+        **final,
+    }
+    _print_summary(summary)
+    return summary
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="epochs", unit="ep", leave=False, disable=None)
+
+
+def _log_history(run: RunLogger, history: list[dict[str, float]], metrics) -> None:
+    frame = pd.DataFrame(history)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "history.csv"
+        frame.to_csv(path, index=False)
+        run.log_artifact(path)
+        for plot in plot_history(frame, metrics, Path(tmp) / "plots"):
+            run.log_artifact(plot, "plots")
+
+
+def _log_artifacts(run: RunLogger, cfg: DictConfig, components: Components, theta) -> None:
+    run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+    names = [p.name for p in components.ansatz.parameters]
+    params = "parameter,value\n" + "".join(
+        f"{n},{v!r}\n" for n, v in zip(names, theta, strict=True)
+    )
+    run.log_text(params, "final_parameters.csv")
+    circuit = components.feature_map.compose(components.ansatz)
+    run.log_text(str(circuit.draw(output="text", fold=-1)), "circuit.txt")
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    shown = (
+        "loss",
+        "train_accuracy",
+        "test_accuracy",
+        "meyer_wallach",
+        "von_neumann_entropy",
+        "negativity",
+    )
+    numbers = ", ".join(f"{k}={summary[k]:.4f}" for k in shown if k in summary)
+    print(
+        f"run {summary['run_id']} FINISHED: {numbers}\n"
+        f"  view it: make ui, then open http://127.0.0.1:5000/#/experiments/"
+        f"{summary['experiment_id']}/runs/{summary['run_id']}",
+        file=sys.stderr,
+    )
