@@ -173,7 +173,7 @@ class COBYLASchema:
     name: str
     lr: float = _f(**gt(0.0))
     evals_per_epoch: int | None = _f(None, ge=1)
-    radius_decay: float = _f(0.95, gt=0.0, le=1.0)
+    radius_decay: float = _f(0.8, gt=0.0, le=1.0)
 
 
 OPTIMIZERS = {

@@ -8,6 +8,7 @@ normally is marked FAILED with the error text as a tag and an ``error.txt`` arti
 
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import tempfile
@@ -52,22 +53,30 @@ class RunLogger:
         self._buffer: list[Metric] = []
         self._last_flush = time.monotonic()
         self.run_id: str | None = None
-        self._previous_sigterm = None
+        self._previous_handlers: dict[int, object] = {}
+        self._stop_signal: int | None = None
 
     # --------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> RunLogger:
         run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
         self.artifact_uri = run.info.artifact_uri
-        try:
-            self._previous_sigterm = signal.signal(signal.SIGTERM, _raise_interrupt)
-        except ValueError:  # not the main thread: leave signal handling to the host
-            self._previous_sigterm = None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            # outside the main thread signal handling stays with the host
+            with contextlib.suppress(ValueError):
+                self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
         return self
 
+    def _on_signal(self, signum, frame) -> None:
+        """First signal: stop at the next epoch boundary (never inside a store write).
+        A second signal interrupts at once."""
+        if self._stop_signal is not None:
+            raise KeyboardInterrupt(f"received signal {signum} twice")
+        self._stop_signal = signum
+
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if self._previous_sigterm is not None:
-            signal.signal(signal.SIGTERM, self._previous_sigterm)
+        for signum, handler in self._previous_handlers.items():
+            signal.signal(signum, handler)
         try:
             self.flush()
         finally:
@@ -99,13 +108,18 @@ class RunLogger:
         self.client.log_batch(self.run_id, tags=items)
 
     def log_epoch(self, step: int, metrics: dict[str, float]) -> None:
-        """Buffer one epoch's metrics (non-finite values are skipped); flush when due."""
+        """Buffer one epoch's metrics (non-finite values are skipped); flush when due.
+
+        Raises ``KeyboardInterrupt`` (after buffering) once SIGINT or SIGTERM has arrived.
+        """
         stamp = int(time.time() * 1000)
         self._buffer.extend(
             Metric(k, float(v), stamp, step) for k, v in metrics.items() if math.isfinite(v)
         )
         if time.monotonic() - self._last_flush >= self.flush_seconds:
             self.flush()
+        if self._stop_signal is not None:
+            raise KeyboardInterrupt(f"received signal {self._stop_signal}")
 
     def log_final(self, metrics: dict[str, float]) -> None:
         """Summary metrics without a step history (logged at step 0)."""
@@ -125,7 +139,3 @@ class RunLogger:
             target = Path(tmp) / name
             target.write_text(text)
             self.client.log_artifact(self.run_id, str(target))
-
-
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt(f"received signal {signum}")

@@ -46,15 +46,18 @@ def train(
     rng: np.random.Generator,
     probe: np.ndarray | None = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
+    history: list[dict[str, float]] | None = None,
 ) -> TrainResult:
     """Train for ``epochs`` epochs; call ``on_epoch(step, metrics)`` for steps ``0..epochs``.
 
     ``probe`` selects the training samples whose states are measured for entanglement (all by
     default). Mini-batches (``batch_size`` below the training-set size) are drawn from ``rng``.
+    Each step's record is appended to ``history`` (if given) as soon as it exists, so a caller
+    keeps the partial history when training raises.
     """
     n_train = len(data.y_train)
     full_batch = batch_size is None or batch_size >= n_train
-    result = TrainResult(theta=np.array(theta, dtype=float))
+    result = TrainResult(np.array(theta, dtype=float), [] if history is None else history)
 
     def objective(t: np.ndarray) -> float:
         return classifier.loss_value(t, data.train, data.y_train)
@@ -75,17 +78,21 @@ def train(
             metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
         states = ev.states if probe is None else ev.states[probe]
         metrics.update(entanglement_summary(states))
-        if step < epochs:
-            if full_batch:
-                result.theta = optimizer.step(
-                    theta, loss=ev.loss, grad=ev.grad, objective=objective
-                )
-            else:
-                result.theta = _minibatch_epoch(classifier, data, optimizer, theta, batch_size, rng)
-        metrics["epoch_seconds"] = time.perf_counter() - start
-        result.history.append({"epoch": step, **metrics})
-        if on_epoch is not None:
-            on_epoch(step, metrics)
+        try:
+            if step < epochs:
+                if full_batch:
+                    result.theta = optimizer.step(
+                        theta, loss=ev.loss, grad=ev.grad, objective=objective
+                    )
+                else:
+                    result.theta = _minibatch_epoch(
+                        classifier, data, optimizer, theta, batch_size, rng
+                    )
+        finally:  # the evaluation is logged even when the update fails
+            metrics["epoch_seconds"] = time.perf_counter() - start
+            result.history.append({"epoch": step, **metrics})
+            if on_epoch is not None:
+                on_epoch(step, metrics)
     return result
 
 

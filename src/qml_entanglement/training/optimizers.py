@@ -100,7 +100,8 @@ class SPSA:
 
 
 class COBYLA:
-    """scipy's COBYLA, restarted each epoch with ``evals_per_epoch`` function evaluations.
+    """scipy's COBYLA, restarted each epoch with ``evals_per_epoch`` function evaluations
+    (default ``2 (P + 1)``: the first ``P + 1`` rebuild the simplex).
 
     The trust radius starts at ``lr`` and shrinks by ``radius_decay`` per epoch, since a restart
     forgets COBYLA's own radius.
@@ -109,12 +110,12 @@ class COBYLA:
     uses_gradient = False
 
     def __init__(
-        self, lr: float, evals_per_epoch: int | None = None, radius_decay: float = 0.95, **_: object
+        self, lr: float, evals_per_epoch: int | None = None, radius_decay: float = 0.8, **_: object
     ):
         self.radius, self.evals, self.decay = lr, evals_per_epoch, radius_decay
 
     def step(self, theta, *, loss, grad, objective):
-        maxiter = self.evals or len(theta) + 2
+        maxiter = self.evals or 2 * (len(theta) + 1)
         result = minimize(
             objective,
             theta,

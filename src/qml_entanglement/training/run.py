@@ -120,7 +120,6 @@ def run_experiment(
             if not np.isfinite(metrics["loss"]):
                 raise FloatingPointError(f"loss is {metrics['loss']} at epoch {step}")
             run.log_epoch(step, metrics)
-            history.append({"epoch": step, **metrics})
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(
@@ -139,6 +138,7 @@ def run_experiment(
                 rng=rng,
                 probe=_probe(cfg, len(data.y_train)),
                 on_epoch=on_epoch,
+                history=history,
             )
         finally:
             if bar is not None:
