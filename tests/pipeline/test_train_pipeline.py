@@ -153,3 +153,23 @@ def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri):
     steps, _ = history(client, run.info.run_id, "loss")
     assert len(steps) >= len(logged) and steps == list(range(len(steps)))
     assert "history.csv" in {a.path for a in client.list_artifacts(run.info.run_id)}
+
+
+def test_noisy_aer_run_logs_mixed_state_metrics(store_uri):
+    proc = run_train(
+        "experiment=vqc_adhoc",
+        "trainer.epochs=2",
+        "simulator=aer",
+        "simulator.noise.depolarizing=0.02",
+        "dataset.training_size=4",
+        "dataset.test_size=2",
+        f"tracking.uri={store_uri}",
+    )
+    assert proc.returncode == 0, proc.stderr
+    client, run = only_run(store_uri)
+    assert run.data.tags["entanglement_metrics"] == "negativity,log_negativity"
+    for metric in ("negativity", "log_negativity", "purity", "loss"):
+        steps, values = history(client, run.info.run_id, metric)
+        assert steps == [0, 1, 2]
+    _, purity = history(client, run.info.run_id, "purity")
+    assert np.all((purity > 0.25) & (purity < 1.0))
