@@ -236,6 +236,7 @@ SIMULATORS = {"statevector": StatevectorSchema, "aer": AerSchema}
 @dataclass
 class MetricsSchema:
     probe_size: int | None = _f(None, ge=1)
+    entangling_power_samples: int | None = _f(None, ge=1)
 
 
 @dataclass

@@ -44,6 +44,12 @@ def run_program(program: Program, psi: np.ndarray, angles: np.ndarray) -> np.nda
     return psi
 
 
+def program_unitary(program: Program, values: np.ndarray) -> np.ndarray:
+    """The unitary ``(2**n, 2**n)`` of ``program`` at parameter ``values`` (qiskit ordering)."""
+    identity = np.eye(2**program.num_qubits, dtype=complex)
+    return run_program(program, identity, program.angles.evaluate(values)).T
+
+
 def adjoint_angle_gradient(
     program: Program, psi: np.ndarray, lam: np.ndarray, angles: np.ndarray
 ) -> np.ndarray:
@@ -59,10 +65,16 @@ def adjoint_angle_gradient(
         angle = None
         if op.angle is not None:
             angle = angles[op.angle]
-            k_psi = apply_generator(both[:batch], op, n)
-            grad[op.angle] = 2.0 * np.vdot(both[batch:], k_psi).imag
+            grad[op.angle] = 2.0 * _overlap_imag(both[batch:], both[:batch], op, n)
         both = apply_op(both, op, n, angle, adjoint=True)
     return grad
+
+
+def _overlap_imag(mu: np.ndarray, psi: np.ndarray, op, n: int) -> float:
+    """``Im <mu| K |psi>`` summed over the batch (elementwise; BLAS ``zdotc`` is slower here)."""
+    if op.kind == "diag":  # K is diagonal: sum_i k_i Im(conj(mu_i) psi_i)
+        return float(np.dot(np.einsum("bi,bi->i", mu.conj(), psi).imag, op.phases))
+    return float(np.sum(mu.conj() * apply_generator(psi, op, n)).imag)
 
 
 class StatevectorSimulator:

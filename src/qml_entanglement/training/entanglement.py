@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..metrics import log_negativity, negativity, purity, single_qubit_measures
+from ..engine import program_unitary
+from ..metrics import entangling_power, log_negativity, negativity, purity, single_qubit_measures
 
 PURE_STATE_METRICS = ("meyer_wallach", "von_neumann_entropy")
 MIXED_STATE_METRICS = ("negativity", "log_negativity")
@@ -37,6 +38,22 @@ def entanglement_summary(states: np.ndarray) -> dict[str, float]:
     return out
 
 
-def entanglement_metric_names(mixed: bool) -> tuple[str, ...]:
+def block_entangling_power(program, n_samples: int, seed: int):
+    """``theta -> {"entangling_power": e_p(U(theta))}`` for the trainable block's unitary.
+
+    Zanardi's entangling power (mean single-qubit linear entropy produced from random product
+    inputs) describes the trained circuit itself, independent of the data. The same seeded
+    inputs are used every epoch, so epoch-to-epoch changes are not sampling noise.
+    """
+
+    def measure(theta: np.ndarray) -> dict[str, float]:
+        unitary = program_unitary(program, theta)
+        return {"entangling_power": float(entangling_power(unitary, n_samples, seed=seed))}
+
+    return measure
+
+
+def entanglement_metric_names(mixed: bool, entangling_power: bool = False) -> tuple[str, ...]:
     """Names of the entanglement metrics a run logs (what the comparison stage correlates)."""
-    return MIXED_STATE_METRICS if mixed else PURE_STATE_METRICS
+    names = MIXED_STATE_METRICS if mixed else PURE_STATE_METRICS
+    return names + ("entangling_power",) if entangling_power else names

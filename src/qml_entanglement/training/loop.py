@@ -47,13 +47,15 @@ def train(
     probe: np.ndarray | None = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     history: list[dict[str, float]] | None = None,
+    parameter_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
 ) -> TrainResult:
     """Train for ``epochs`` epochs; call ``on_epoch(step, metrics)`` for steps ``0..epochs``.
 
     ``probe`` selects the training samples whose states are measured for entanglement (all by
     default). Mini-batches (``batch_size`` below the training-set size) are drawn from ``rng``.
     Each step's record is appended to ``history`` (if given) as soon as it exists, so a caller
-    keeps the partial history when training raises.
+    keeps the partial history when training raises. ``parameter_metrics(theta)`` adds metrics
+    of the parameters themselves (e.g. the trained block's entangling power).
     """
     n_train = len(data.y_train)
     full_batch = batch_size is None or batch_size >= n_train
@@ -78,6 +80,8 @@ def train(
             metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
         states = ev.states if probe is None else ev.states[probe]
         metrics.update(entanglement_summary(states))
+        if parameter_metrics is not None:
+            metrics.update(parameter_metrics(theta))
         try:
             if step < epochs:
                 if full_batch:

@@ -16,6 +16,7 @@ LABELS = {
     "von_neumann_entropy": "mean single-qubit entropy (bits)",
     "negativity": "negativity (half cut)",
     "log_negativity": "log negativity (half cut)",
+    "entangling_power": "entangling power of the trained block",
 }
 
 

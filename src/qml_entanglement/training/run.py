@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from ..config import ConfigError, validate
 from ..tracking import RunLogger, resolve_tracking_uri
 from .build import Components, build
-from .entanglement import entanglement_metric_names
+from .entanglement import block_entangling_power, entanglement_metric_names
 from .loop import EncodedData, train
 from .plots import plot_history
 
@@ -51,7 +51,7 @@ def git_commit() -> str:
         return "unknown"
 
 
-def run_tags(cfg: DictConfig, overrides: list[str], mixed: bool) -> dict[str, str]:
+def run_tags(cfg: DictConfig, overrides: list[str], metric_names) -> dict[str, str]:
     model = cfg.model
     vqc = model.name == "vqc"
     return {
@@ -67,7 +67,7 @@ def run_tags(cfg: DictConfig, overrides: list[str], mixed: bool) -> dict[str, st
         "git_commit": git_commit(),
         "overrides": " ".join(overrides),
         "config_hash": config_hash(cfg),
-        "entanglement_metrics": ",".join(entanglement_metric_names(mixed)),
+        "entanglement_metrics": ",".join(metric_names),
     }
 
 
@@ -107,8 +107,14 @@ def run_experiment(
     except ValueError as exc:  # bad data or circuit for this config: a config mistake
         raise ConfigError(str(exc)) from exc
     mixed = getattr(components.classifier.simulator, "mixed", False)
+    power_samples = cfg.metrics.entangling_power_samples
+    metric_names = entanglement_metric_names(mixed, entangling_power=bool(power_samples))
+    parameter_metrics = None
+    if power_samples:
+        block = components.classifier.simulator.block
+        parameter_metrics = block_entangling_power(block, power_samples, seed=cfg.seed)
     uri = resolve_tracking_uri(cfg.tracking.uri)
-    tags = run_tags(cfg, overrides or [], mixed)
+    tags = run_tags(cfg, overrides or [], metric_names)
     history: list[dict[str, float]] = []
     with RunLogger(
         uri, cfg.tracking.experiment, cfg.run_name, tags, flush_seconds=cfg.tracking.flush_seconds
@@ -139,12 +145,13 @@ def run_experiment(
                 probe=_probe(cfg, len(data.y_train)),
                 on_epoch=on_epoch,
                 history=history,
+                parameter_metrics=parameter_metrics,
             )
         finally:
             if bar is not None:
                 bar.close()
             if history and cfg.tracking.artifacts:
-                _log_history(run, history, entanglement_metric_names(mixed))
+                _log_history(run, history, metric_names)
         if cfg.tracking.artifacts:
             _log_artifacts(run, cfg, components, result.theta)
     final = history[-1]
