@@ -208,6 +208,7 @@ def compile_circuit(
     rows: list[np.ndarray] = []
     nonlinear: dict[int, tuple[object, list[int]]] = {}
     _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+    _add_global_phase(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
     jacobian = np.array(rows) if rows else np.zeros((0, len(params)))
     table = AngleTable(np.array(offsets, dtype=float), jacobian, nonlinear)
     return Program(n, params, fuse_fixed_ops(ops, n), table)
@@ -242,6 +243,51 @@ def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:
     return fused
 
 
+def _add_global_phase(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear) -> None:
+    """Prepend the circuit's global phase: a fixed diagonal op if numeric (fused for free), or a
+    parametric one ``exp(-i gamma K)`` with ``K = -1`` if it depends on parameters."""
+    phase = circuit.global_phase
+    if isinstance(phase, ParameterExpression) and phase.parameters:
+        row = _angle_row(phase, "global_phase", index, offsets, rows, nonlinear, allow_nonlinear)
+        ops.insert(0, Op("diag", (), "global_phase", angle=row, phases=-np.ones(2**n)))
+        return
+    if float(phase):
+        ops.insert(
+            0, Op("diag", (), "global_phase", phases=np.full(2**n, np.exp(1j * float(phase))))
+        )
+
+
+def _u_as_rotations(gate) -> QuantumCircuit:
+    """``U(theta, phi, lam) = exp(i (phi + lam) / 2) RZ(phi) RY(theta) RZ(lam)``."""
+    theta, phi, lam = gate.params
+    circuit = QuantumCircuit(1, global_phase=(phi + lam) / 2)
+    circuit.rz(lam, 0)
+    circuit.ry(theta, 0)
+    circuit.rz(phi, 0)
+    return circuit
+
+
+def _angle_row(expr, name, index, offsets, rows, nonlinear, allow_nonlinear) -> int:
+    """Add ``expr`` to the angle table; return its row."""
+    row = len(offsets)
+    try:
+        offset, coeffs = _affine(expr, index)
+        jac = np.zeros(len(index))
+        for i, c in coeffs.items():
+            jac[i] = c
+    except ValueError:
+        if not allow_nonlinear:
+            raise CircuitCompileError(
+                f"angle '{expr}' of instruction '{name}' is not affine in the trainable "
+                "parameters; only a*theta + b angles can be differentiated exactly"
+            ) from None
+        offset, jac = 0.0, np.zeros(len(index))
+        nonlinear[row] = _lambdify(expr, index)
+    offsets.append(offset)
+    rows.append(jac)
+    return row
+
+
 def _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear) -> None:
     qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
     for instruction in circuit.data:
@@ -262,42 +308,63 @@ def _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlin
                     raise CircuitCompileError(
                         f"instruction '{gate.name}' has no matrix and no definition"
                     ) from exc
-                sub = gate.definition
-                mapped = QuantumCircuit(n)
-                mapped.compose(sub, qubits=list(qubits), inplace=True)
-                _compile_into(mapped, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+                _compile_definition(
+                    gate, qubits, n, index, ops, offsets, rows, nonlinear, allow_nonlinear
+                )
                 continue
             ops.append(_fixed_op(gate.name, matrix, n, qubits))
+            continue
+        if gate.name in ("u", "u3") and len(gate.params) == 3:
+            _compile_definition(
+                gate,
+                qubits,
+                n,
+                index,
+                ops,
+                offsets,
+                rows,
+                nonlinear,
+                allow_nonlinear,
+                definition=_u_as_rotations(gate),
+            )
             continue
         generator = _generator(gate) if len(gate.params) == 1 else None
         if generator is None:
             if gate.definition is not None and gate.definition.data and not _is_self(gate):
-                mapped = QuantumCircuit(n)
-                mapped.compose(gate.definition, qubits=list(qubits), inplace=True)
-                _compile_into(mapped, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
+                _compile_definition(
+                    gate, qubits, n, index, ops, offsets, rows, nonlinear, allow_nonlinear
+                )
                 continue
             raise CircuitCompileError(
                 f"instruction '{gate.name}' with parameters {[str(p) for p in gate.params]} "
                 "is not a one-parameter rotation exp(-i angle K) and cannot be compiled"
             )
-        row = len(offsets)
-        expr = gate.params[0]
-        try:
-            offset, coeffs = _affine(expr, index)
-            jac = np.zeros(len(index))
-            for i, c in coeffs.items():
-                jac[i] = c
-        except ValueError:
-            if not allow_nonlinear:
-                raise CircuitCompileError(
-                    f"angle '{expr}' of instruction '{gate.name}' is not affine in the trainable "
-                    "parameters; only a*theta + b angles can be differentiated exactly"
-                ) from None
-            offset, jac = 0.0, np.zeros(len(index))
-            nonlinear[row] = _lambdify(expr, index)
-        offsets.append(offset)
-        rows.append(jac)
+        row = _angle_row(
+            gate.params[0], gate.name, index, offsets, rows, nonlinear, allow_nonlinear
+        )
         ops.append(_parametric_op(gate.name, generator, n, qubits, row))
+
+
+def _compile_definition(
+    gate,
+    qubits,
+    n,
+    index,
+    ops,
+    offsets,
+    rows,
+    nonlinear,
+    allow_nonlinear,
+    definition: QuantumCircuit | None = None,
+):
+    """Expand a composite gate through its definition (with the definition's global phase)."""
+    definition = gate.definition if definition is None else definition
+    mapped = QuantumCircuit(n)  # compose() carries the definition's global phase over
+    mapped.compose(definition, qubits=list(qubits), inplace=True)
+    sub_ops: list[Op] = []
+    _compile_into(mapped, n, index, sub_ops, offsets, rows, nonlinear, allow_nonlinear)
+    _add_global_phase(mapped, n, index, sub_ops, offsets, rows, nonlinear, allow_nonlinear)
+    ops.extend(sub_ops)
 
 
 def _is_self(gate) -> bool:

@@ -1,0 +1,63 @@
+"""Entanglement metrics for batches of quantum states and for parameterised circuits.
+
+Conventions (shared by every function):
+
+* **Batches.** Statevectors have shape ``(..., 2**n)``, density matrices
+  ``(..., 2**n, 2**n)``; a per-state metric returns shape ``(...)`` (a NumPy scalar for a
+  single state).  Everything is vectorised over the batch and processed in chunks of a few MiB,
+  so memory stays bounded for large registers.
+* **Qubit order.** qiskit's little-endian convention: qubit 0 is the least significant bit of
+  the basis index.
+* **Units.** Entropies are in bits (``base=2``) unless ``base`` says otherwise; expressibility
+  is in nats, as in Sim et al. (2019).
+* **Validation.** A ``ValueError`` names the problem: dimension not a power of two, qubit
+  indices out of range or repeated, states not normalised (``atol=``) or with NaN, density
+  matrices not Hermitian or without unit trace.
+
+Pure states: :func:`reduced_density_matrix`, :func:`meyer_wallach`,
+:func:`entanglement_entropy`, :func:`single_qubit_measures` (all per-qubit quantities from one
+pass, for training loops), :func:`single_qubit_purities`, :func:`single_qubit_entropies`,
+:func:`von_neumann_entropy`, :func:`bipartite_entropy`, :func:`renyi_entropy`,
+:func:`linear_entropy`, :func:`concurrence` (also density matrices).
+
+Density matrices: :func:`purity`, :func:`mixed_state_entropy`, :func:`negativity`,
+:func:`log_negativity`, :func:`partial_transpose`.
+
+Circuits: :func:`entangling_capability`, :func:`expressibility`, :func:`entangling_power`.
+"""
+
+from .circuits import entangling_capability, entangling_power, expressibility
+from .entanglement import SingleQubitMeasures, concurrence, meyer_wallach, single_qubit_measures
+from .entropy import (
+    bipartite_entropy,
+    entanglement_entropy,
+    linear_entropy,
+    renyi_entropy,
+    single_qubit_entropies,
+    von_neumann_entropy,
+)
+from .mixed import log_negativity, mixed_state_entropy, negativity, partial_transpose, purity
+from .reduced_states import reduced_density_matrix, single_qubit_purities
+
+__all__ = [
+    "SingleQubitMeasures",
+    "bipartite_entropy",
+    "concurrence",
+    "entangling_capability",
+    "entangling_power",
+    "entanglement_entropy",
+    "expressibility",
+    "linear_entropy",
+    "log_negativity",
+    "meyer_wallach",
+    "mixed_state_entropy",
+    "negativity",
+    "partial_transpose",
+    "purity",
+    "reduced_density_matrix",
+    "renyi_entropy",
+    "single_qubit_entropies",
+    "single_qubit_measures",
+    "single_qubit_purities",
+    "von_neumann_entropy",
+]
