@@ -15,7 +15,9 @@ from .compile import Op
 
 
 def _apply_one_qubit(psi: np.ndarray, matrix: np.ndarray, qubit: int, n: int) -> np.ndarray:
-    """``matrix`` is ``(2, 2)`` or ``(B, 2, 2)``."""
+    """``matrix`` is ``(2, 2)`` or ``(B, 2, 2)``; writes into one output array (no temporaries
+    of the full state besides one product), which is several times faster than
+    ``m00 * a0 + m01 * a1`` on large batches."""
     batch = psi.shape[0]
     view = psi.reshape(batch, 2 ** (n - qubit - 1), 2, 2**qubit)
     a0, a1 = view[:, :, 0, :], view[:, :, 1, :]
@@ -25,8 +27,11 @@ def _apply_one_qubit(psi: np.ndarray, matrix: np.ndarray, qubit: int, n: int) ->
     else:
         m00, m01, m10, m11 = matrix[0, 0], matrix[0, 1], matrix[1, 0], matrix[1, 1]
     out = np.empty_like(view)
-    out[:, :, 0, :] = m00 * a0 + m01 * a1
-    out[:, :, 1, :] = m10 * a0 + m11 * a1
+    out0, out1 = out[:, :, 0, :], out[:, :, 1, :]
+    np.multiply(a0, m00, out=out0)
+    out0 += m01 * a1
+    np.multiply(a0, m10, out=out1)
+    out1 += m11 * a1
     return out.reshape(batch, -1)
 
 
