@@ -1,0 +1,49 @@
+"""Comparison entry point: build the entanglement-vs-loss report from tracked training runs.
+
+    python pipelines/compare.py                                   # every finished run
+    python pipelines/compare.py name=moons "filter=\"tags.dataset = 'moons'\"" group_by=[ansatz]
+
+Exit status 0 on success, 2 when no run matches or a setting is invalid (nothing is written).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+from qml_entanglement.compare import (
+    CompareSettings,
+    NoRunsMatchError,
+    SettingsError,
+    build_report,
+)
+
+log = logging.getLogger("compare")
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="compare")
+def main(cfg: DictConfig) -> None:
+    """Validate the config, build the report, say where it is."""
+    try:
+        settings = CompareSettings.from_config(cfg)
+        result = build_report(settings)
+    except (NoRunsMatchError, SettingsError) as error:
+        print(f"compare: {error}", file=sys.stderr)
+        sys.exit(2)
+    log.info(
+        "Report: %s (%d runs in %d group%s; %d of %d tests significant after BH)%s",
+        result.directory / "report.html",
+        result.n_used,
+        result.n_groups,
+        "" if result.n_groups == 1 else "s",
+        result.n_significant,
+        result.n_tests,
+        f"; MLflow run {result.comparison_run_id}" if result.comparison_run_id else "",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Select training runs from the tracking store and assign them to comparison groups.
+
+One paged ``search_runs`` call over all requested experiments; a group key is looked up in the
+run's tags first, then its params (``tags.x`` / ``params.x`` force one of the two).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from qml_entanglement.tracking.store import sqlite_path
+
+MISSING = "n/a"
+
+
+class NoRunsMatchError(LookupError):
+    """No run of the requested experiments matches the filter (or the store is empty)."""
+
+
+@dataclass(frozen=True)
+class SelectedRun:
+    """The parts of an MLflow run the comparison needs."""
+
+    run_id: str
+    run_name: str
+    experiment_name: str
+    status: str
+    artifact_uri: str
+    tags: dict[str, str] = field(repr=False)
+    params: dict[str, str] = field(repr=False)
+    metric_keys: frozenset[str] = field(repr=False)
+    group: tuple[str, ...] = ()
+
+    @property
+    def seed(self) -> str:
+        """The run's seed (tag, else param), or ``"n/a"``."""
+        return resolve_key(self.tags, self.params, "seed") or MISSING
+
+
+def resolve_key(tags: dict[str, str], params: dict[str, str], key: str) -> str | None:
+    """Value of *key* for a run: tag first, then param; ``tags.``/``params.`` pick one.
+
+    Examples
+    --------
+    >>> resolve_key({"dataset": "moons"}, {"dataset.name": "moons"}, "dataset")
+    'moons'
+    >>> resolve_key({}, {"model.ansatz.reps": "2"}, "params.model.ansatz.reps")
+    '2'
+    >>> resolve_key({}, {}, "ansatz") is None
+    True
+    """
+    if key.startswith("tags."):
+        return tags.get(key[len("tags.") :])
+    if key.startswith("params."):
+        return params.get(key[len("params.") :])
+    if key in tags:
+        return tags[key]
+    return params.get(key)
+
+
+def group_label(keys: Sequence[str], values: Sequence[str]) -> str:
+    """Human-readable, unambiguous name of a group, e.g. ``dataset=moons, ansatz=ra``.
+
+    >>> group_label(["dataset", "ansatz"], ["moons", "real_amplitudes"])
+    'dataset=moons, ansatz=real_amplitudes'
+    >>> group_label([], [])
+    'all runs'
+    """
+    if not keys:
+        return "all runs"
+    return ", ".join(f"{_short_key(k)}={v}" for k, v in zip(keys, values, strict=True))
+
+
+def _short_key(key: str) -> str:
+    for prefix in ("tags.", "params."):
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
+
+
+def _where(experiments: Sequence[str], filter_string: str) -> str:
+    return f"experiment(s) {', '.join(repr(e) for e in experiments)} with filter {filter_string!r}"
+
+
+def check_store_exists(tracking_uri: str, experiments: Sequence[str], filter_string: str) -> None:
+    """Refuse a local sqlite store that does not exist, before a client would create it.
+
+    Raises
+    ------
+    NoRunsMatchError
+        Naming the experiment(s), the filter and the missing store.
+    """
+    db = sqlite_path(tracking_uri)
+    if db is not None and not db.exists():
+        raise NoRunsMatchError(
+            f"No run matches {_where(experiments, filter_string)}: the tracking store "
+            f"{tracking_uri} does not exist (train some runs first, or set tracking.uri)."
+        )
+
+
+def select_runs(
+    client,
+    tracking_uri: str,
+    experiments: Sequence[str],
+    filter_string: str,
+    group_by: Sequence[str],
+    *,
+    page_size: int = 1000,
+) -> tuple[list[SelectedRun], list[str]]:
+    """Find every run of *experiments* matching *filter_string*, in one paged search.
+
+    Returns
+    -------
+    runs : list of SelectedRun
+        Sorted by group then seed, each with its ``group`` values resolved.
+    missing_experiments : list of str
+        Requested experiment names that do not exist in the store.
+
+    Raises
+    ------
+    NoRunsMatchError
+        If the store, every experiment, or every matching run is missing; the message names
+        the experiment(s) and the filter.
+    """
+    where = _where(experiments, filter_string)
+    found = {}
+    missing = []
+    for name in experiments:
+        experiment = client.get_experiment_by_name(name)
+        if experiment is None:
+            missing.append(name)
+        else:
+            found[experiment.experiment_id] = name
+    if not found:
+        raise NoRunsMatchError(f"No run matches {where}: no such experiment in {tracking_uri}.")
+
+    runs: list[SelectedRun] = []
+    token = None
+    while True:
+        page = client.search_runs(
+            list(found),
+            filter_string=filter_string,
+            max_results=page_size,
+            page_token=token,
+        )
+        for run in page:
+            tags = dict(run.data.tags)
+            params = dict(run.data.params)
+            group = tuple(resolve_key(tags, params, key) or MISSING for key in group_by)
+            runs.append(
+                SelectedRun(
+                    run_id=run.info.run_id,
+                    run_name=run.info.run_name or "",
+                    experiment_name=found[run.info.experiment_id],
+                    status=run.info.status,
+                    artifact_uri=run.info.artifact_uri,
+                    tags=tags,
+                    params=params,
+                    metric_keys=frozenset(run.data.metrics),
+                    group=group,
+                )
+            )
+        token = page.token
+        if not token:
+            break
+    if not runs:
+        raise NoRunsMatchError(f"No run matches {where} in {tracking_uri}.")
+    runs.sort(key=lambda r: (r.group, _seed_sort_key(r.seed), r.run_id))
+    return runs, missing
+
+
+def _seed_sort_key(seed: str) -> tuple[int, int | str]:
+    try:
+        return (0, int(seed))
+    except ValueError:
+        return (1, seed)
