@@ -182,7 +182,8 @@ def compile_circuit(
     Parameters
     ----------
     circuit
-        A qiskit circuit of unitary gates (library blueprints are decomposed as needed).
+        A qiskit circuit of unitary gates (composite gates are expanded through their
+        definitions; ``u``/``u3`` into ``rz ry rz`` with its global phase).
     parameters
         The order of the parameter vector the program's angle table takes.
     allow_nonlinear
@@ -193,25 +194,19 @@ def compile_circuit(
     ------
     CircuitCompileError
         Naming the instruction that is neither a fixed unitary nor a rotation
-        ``exp(-i angle K)`` (measurements, resets, multi-angle gates such as ``u``), or a
-        non-affine angle when ``allow_nonlinear`` is false.
+        ``exp(-i angle K)`` (measurements, resets, multi-angle gates without a definition), or
+        a non-affine angle when ``allow_nonlinear`` is false.
     """
-    n = circuit.num_qubits
     params = list(circuit.parameters) if parameters is None else list(parameters)
-    index = {p: i for i, p in enumerate(params)}
-    unknown = set(circuit.parameters) - set(index)
+    unknown = set(circuit.parameters) - set(params)
     if unknown:
         names = ", ".join(sorted(p.name for p in unknown))
         raise CircuitCompileError(f"circuit parameters not in the parameter list: {names}")
-    ops: list[Op] = []
-    offsets: list[float] = []
-    rows: list[np.ndarray] = []
-    nonlinear: dict[int, tuple[object, list[int]]] = {}
-    _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
-    _add_global_phase(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear)
-    jacobian = np.array(rows) if rows else np.zeros((0, len(params)))
-    table = AngleTable(np.array(offsets, dtype=float), jacobian, nonlinear)
-    return Program(n, params, fuse_fixed_ops(ops, n), table)
+    compiler = _Compiler(circuit.num_qubits, params, allow_nonlinear)
+    ops = compiler.compile(circuit)
+    return Program(
+        circuit.num_qubits, params, fuse_fixed_ops(ops, circuit.num_qubits), compiler.angle_table()
+    )
 
 
 def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:
@@ -243,20 +238,6 @@ def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:
     return fused
 
 
-def _add_global_phase(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear) -> None:
-    """Prepend the circuit's global phase: a fixed diagonal op if numeric (fused for free), or a
-    parametric one ``exp(-i gamma K)`` with ``K = -1`` if it depends on parameters."""
-    phase = circuit.global_phase
-    if isinstance(phase, ParameterExpression) and phase.parameters:
-        row = _angle_row(phase, "global_phase", index, offsets, rows, nonlinear, allow_nonlinear)
-        ops.insert(0, Op("diag", (), "global_phase", angle=row, phases=-np.ones(2**n)))
-        return
-    if float(phase):
-        ops.insert(
-            0, Op("diag", (), "global_phase", phases=np.full(2**n, np.exp(1j * float(phase))))
-        )
-
-
 def _u_as_rotations(gate) -> QuantumCircuit:
     """``U(theta, phi, lam) = exp(i (phi + lam) / 2) RZ(phi) RY(theta) RZ(lam)``."""
     theta, phi, lam = gate.params
@@ -267,34 +248,39 @@ def _u_as_rotations(gate) -> QuantumCircuit:
     return circuit
 
 
-def _angle_row(expr, name, index, offsets, rows, nonlinear, allow_nonlinear) -> int:
-    """Add ``expr`` to the angle table; return its row."""
-    row = len(offsets)
-    try:
-        offset, coeffs = _affine(expr, index)
-        jac = np.zeros(len(index))
-        for i, c in coeffs.items():
-            jac[i] = c
-    except ValueError:
-        if not allow_nonlinear:
-            raise CircuitCompileError(
-                f"angle '{expr}' of instruction '{name}' is not affine in the trainable "
-                "parameters; only a*theta + b angles can be differentiated exactly"
-            ) from None
-        offset, jac = 0.0, np.zeros(len(index))
-        nonlinear[row] = _lambdify(expr, index)
-    offsets.append(offset)
-    rows.append(jac)
-    return row
+class _Compiler:
+    """Walks a circuit, emitting ops and building the angle table row by row."""
 
+    def __init__(self, n: int, params: list[Parameter], allow_nonlinear: bool):
+        self.n = n
+        self.index = {p: i for i, p in enumerate(params)}
+        self.allow_nonlinear = allow_nonlinear
+        self.offsets: list[float] = []
+        self.rows: list[np.ndarray] = []
+        self.nonlinear: dict[int, tuple[object, list[int]]] = {}
 
-def _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlinear) -> None:
-    qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
-    for instruction in circuit.data:
+    def angle_table(self) -> AngleTable:
+        jacobian = np.array(self.rows) if self.rows else np.zeros((0, len(self.index)))
+        return AngleTable(np.array(self.offsets, dtype=float), jacobian, self.nonlinear)
+
+    def compile(self, circuit: QuantumCircuit) -> list[Op]:
+        """Ops of ``circuit`` (on the full register), its global phase first."""
+        ops: list[Op] = []
+        qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
+        for instruction in circuit.data:
+            qubits = tuple(qubit_index[q] for q in instruction.qubits)
+            ops.extend(self._instruction(instruction, qubits))
+        return self._global_phase(circuit) + ops
+
+    def _expand(self, definition: QuantumCircuit, qubits: tuple[int, ...]) -> list[Op]:
+        mapped = QuantumCircuit(self.n)  # compose() carries the definition's global phase over
+        mapped.compose(definition, qubits=list(qubits), inplace=True)
+        return self.compile(mapped)
+
+    def _instruction(self, instruction, qubits: tuple[int, ...]) -> list[Op]:
         gate = instruction.operation
-        qubits = tuple(qubit_index[q] for q in instruction.qubits)
         if gate.name in IGNORED_INSTRUCTIONS:
-            continue
+            return []
         if instruction.clbits or gate.name in {"measure", "reset"}:
             raise CircuitCompileError(
                 f"instruction '{gate.name}' is not unitary; the engine simulates unitary circuits"
@@ -308,63 +294,52 @@ def _compile_into(circuit, n, index, ops, offsets, rows, nonlinear, allow_nonlin
                     raise CircuitCompileError(
                         f"instruction '{gate.name}' has no matrix and no definition"
                     ) from exc
-                _compile_definition(
-                    gate, qubits, n, index, ops, offsets, rows, nonlinear, allow_nonlinear
-                )
-                continue
-            ops.append(_fixed_op(gate.name, matrix, n, qubits))
-            continue
+                return self._expand(gate.definition, qubits)
+            return [_fixed_op(gate.name, matrix, self.n, qubits)]
         if gate.name in ("u", "u3") and len(gate.params) == 3:
-            _compile_definition(
-                gate,
-                qubits,
-                n,
-                index,
-                ops,
-                offsets,
-                rows,
-                nonlinear,
-                allow_nonlinear,
-                definition=_u_as_rotations(gate),
-            )
-            continue
+            return self._expand(_u_as_rotations(gate), qubits)
         generator = _generator(gate) if len(gate.params) == 1 else None
-        if generator is None:
-            if gate.definition is not None and gate.definition.data and not _is_self(gate):
-                _compile_definition(
-                    gate, qubits, n, index, ops, offsets, rows, nonlinear, allow_nonlinear
-                )
-                continue
-            raise CircuitCompileError(
-                f"instruction '{gate.name}' with parameters {[str(p) for p in gate.params]} "
-                "is not a one-parameter rotation exp(-i angle K) and cannot be compiled"
-            )
-        row = _angle_row(
-            gate.params[0], gate.name, index, offsets, rows, nonlinear, allow_nonlinear
+        if generator is not None:
+            row = self._angle_row(gate.params[0], gate.name)
+            return [_parametric_op(gate.name, generator, self.n, qubits, row)]
+        if gate.definition is not None and gate.definition.data and not _is_self(gate):
+            return self._expand(gate.definition, qubits)
+        raise CircuitCompileError(
+            f"instruction '{gate.name}' with parameters {[str(p) for p in gate.params]} "
+            "is not a one-parameter rotation exp(-i angle K) and cannot be compiled"
         )
-        ops.append(_parametric_op(gate.name, generator, n, qubits, row))
 
+    def _global_phase(self, circuit: QuantumCircuit) -> list[Op]:
+        """A numeric global phase is a fixed diagonal op (fused for free); a symbolic one a
+        parametric op ``exp(-i gamma K)`` with ``K = -1``."""
+        phase = circuit.global_phase
+        size = 2**self.n
+        if isinstance(phase, ParameterExpression) and phase.parameters:
+            row = self._angle_row(phase, "global_phase")
+            return [Op("diag", (), "global_phase", angle=row, phases=-np.ones(size))]
+        if float(phase):
+            return [Op("diag", (), "global_phase", phases=np.full(size, np.exp(1j * float(phase))))]
+        return []
 
-def _compile_definition(
-    gate,
-    qubits,
-    n,
-    index,
-    ops,
-    offsets,
-    rows,
-    nonlinear,
-    allow_nonlinear,
-    definition: QuantumCircuit | None = None,
-):
-    """Expand a composite gate through its definition (with the definition's global phase)."""
-    definition = gate.definition if definition is None else definition
-    mapped = QuantumCircuit(n)  # compose() carries the definition's global phase over
-    mapped.compose(definition, qubits=list(qubits), inplace=True)
-    sub_ops: list[Op] = []
-    _compile_into(mapped, n, index, sub_ops, offsets, rows, nonlinear, allow_nonlinear)
-    _add_global_phase(mapped, n, index, sub_ops, offsets, rows, nonlinear, allow_nonlinear)
-    ops.extend(sub_ops)
+    def _angle_row(self, expr: ParameterExpression, name: str) -> int:
+        """Add ``expr`` to the angle table; return its row."""
+        row = len(self.offsets)
+        jac = np.zeros(len(self.index))
+        try:
+            offset, coeffs = _affine(expr, self.index)
+            for i, c in coeffs.items():
+                jac[i] = c
+        except ValueError:
+            if not self.allow_nonlinear:
+                raise CircuitCompileError(
+                    f"angle '{expr}' of instruction '{name}' is not affine in the trainable "
+                    "parameters; only a*theta + b angles can be differentiated exactly"
+                ) from None
+            offset = 0.0
+            self.nonlinear[row] = _lambdify(expr, self.index)
+        self.offsets.append(offset)
+        self.rows.append(jac)
+        return row
 
 
 def _is_self(gate) -> bool:
