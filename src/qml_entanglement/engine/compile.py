@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from qiskit.circuit import Parameter, ParameterExpression, QuantumCircuit
@@ -48,6 +49,11 @@ class Op:
     matrix: np.ndarray | None = None  # dense fixed matrix, or dense generator K (parametric)
     eigvals: np.ndarray | None = None  # dense parametric: K = V diag(eigvals) V^H
     eigvecs: np.ndarray | None = None
+
+    @cached_property
+    def real_rotation(self) -> bool:
+        """A dense rotation whose generator is purely imaginary: ``exp(-i a K)`` is real."""
+        return self.eigvals is not None and not np.abs(self.matrix.real).any()
 
 
 @dataclass
@@ -86,6 +92,20 @@ class Program:
     @property
     def num_parameters(self) -> int:
         return len(self.parameters)
+
+    @cached_property
+    def is_real(self) -> bool:
+        """True when every gate is a real matrix for real angles (fixed gates real, rotation
+        generators purely imaginary, as in RY + CNOT circuits such as RealAmplitudes): the
+        block's unitary is then real orthogonal and can be simulated in real arithmetic."""
+        for op in self.ops:
+            if op.angle is None:
+                values = op.matrix if op.kind == "dense" else op.phases
+                if np.abs(np.imag(values)).max(initial=0.0) > 1e-14:
+                    return False
+            elif op.kind == "diag" or np.abs(op.matrix.real).max() > 1e-14:
+                return False
+        return True
 
 
 def _bit(index: np.ndarray, qubit: int) -> np.ndarray:
@@ -347,15 +367,20 @@ def _is_self(gate) -> bool:
     return len(definition.data) == 1 and definition.data[0].operation.name == gate.name
 
 
+def _real_if_possible(values: np.ndarray) -> np.ndarray:
+    """Real dtype when the imaginary part vanishes, so real programs stay in real arithmetic."""
+    return values.real.copy() if not np.abs(values.imag).any() else values
+
+
 def _fixed_op(name: str, matrix: np.ndarray, n: int, qubits: tuple[int, ...]) -> Op:
     diagonal = _as_diagonal(matrix, n, qubits)
     if diagonal is not None:
-        return Op("diag", qubits, name, phases=diagonal)
+        return Op("diag", qubits, name, phases=_real_if_possible(diagonal))
     permutation = _as_permutation(matrix, n, qubits)
     if permutation is not None:
         source, phases = permutation
-        return Op("perm", qubits, name, perm=source, phases=phases)
-    return Op("dense", qubits, name, matrix=np.asarray(matrix, dtype=complex))
+        return Op("perm", qubits, name, perm=source, phases=_real_if_possible(phases))
+    return Op("dense", qubits, name, matrix=_real_if_possible(np.asarray(matrix, dtype=complex)))
 
 
 def _parametric_op(name: str, generator: np.ndarray, n: int, qubits, row: int) -> Op:

@@ -1,7 +1,12 @@
-"""Batched application of compiled operations to statevectors of shape ``(B, 2**n)``.
+"""Batched application of compiled operations to statevectors stored batch-last, ``(2**n, B)``.
+
+Column ``b`` is sample ``b``'s statevector (qiskit little-endian: qubit ``q`` is bit ``q`` of the
+row index). Batch-last keeps every slice the kernels touch contiguous over at least ``B``
+numbers whatever the qubit, which is 2-5x faster than ``(B, 2**n)`` for the low qubits, where
+the inner loops would otherwise run over 2 or 4 elements.
 
 Matrices act on the gate's qubits in qiskit order (the first qubit argument is the least
-significant bit of the matrix index). ``angles`` is a scalar (same gate for the whole batch) or a
+significant bit of the matrix index). ``angle`` is a scalar (same gate for the whole batch) or a
 ``(B,)`` array (one angle per sample, used by data encodings).
 """
 
@@ -14,31 +19,35 @@ import numpy as np
 from .compile import Op
 
 
+def _per_sample(values: np.ndarray, repeat: int) -> np.ndarray:
+    """Per-sample factors ``(B,)`` laid out along a flattened ``(repeat, B)`` axis."""
+    return np.tile(values, repeat)
+
+
 def _apply_one_qubit(psi: np.ndarray, matrix: np.ndarray, qubit: int, n: int) -> np.ndarray:
-    """``matrix`` is ``(2, 2)`` or ``(B, 2, 2)``; writes into one output array (no temporaries
-    of the full state besides one product), which is several times faster than
-    ``m00 * a0 + m01 * a1`` on large batches."""
-    batch = psi.shape[0]
-    view = psi.reshape(batch, 2 ** (n - qubit - 1), 2, 2**qubit)
-    a0, a1 = view[:, :, 0, :], view[:, :, 1, :]
+    """``matrix`` is ``(2, 2)`` or per-sample ``(B, 2, 2)``; writes into one output array."""
+    inner = 2**qubit * psi.shape[1]
+    view = psi.reshape(2 ** (n - qubit - 1), 2, inner)
+    a0, a1 = view[:, 0, :], view[:, 1, :]
     if matrix.ndim == 3:
-        m = matrix[:, :, :, None, None]
-        m00, m01, m10, m11 = m[:, 0, 0], m[:, 0, 1], m[:, 1, 0], m[:, 1, 1]
+        m00, m01, m10, m11 = (
+            _per_sample(matrix[:, i, j], 2**qubit) for i, j in ((0, 0), (0, 1), (1, 0), (1, 1))
+        )
     else:
         m00, m01, m10, m11 = matrix[0, 0], matrix[0, 1], matrix[1, 0], matrix[1, 1]
-    out = np.empty_like(view)
-    out0, out1 = out[:, :, 0, :], out[:, :, 1, :]
+    out = np.empty(view.shape, dtype=np.result_type(psi, matrix))
+    out0, out1 = out[:, 0, :], out[:, 1, :]
     np.multiply(a0, m00, out=out0)
     out0 += m01 * a1
     np.multiply(a0, m10, out=out1)
     out1 += m11 * a1
-    return out.reshape(batch, -1)
+    return out.reshape(psi.shape)
 
 
 def _apply_k_qubit(psi: np.ndarray, matrix: np.ndarray, qubits: tuple[int, ...], n: int):
-    batch = psi.shape[0]
+    batch = psi.shape[1]
     k = len(qubits)
-    tensor = psi.reshape((batch,) + (2,) * n)
+    tensor = psi.reshape((2,) * n + (batch,))
     letters = string.ascii_letters[: n + k]
     state_axes = list(letters[:n])  # axis a <-> qubit n-1-a
     new = letters[n : n + k]
@@ -50,13 +59,14 @@ def _apply_k_qubit(psi: np.ndarray, matrix: np.ndarray, qubits: tuple[int, ...],
         m_out.append(new[j])
         out_axes[axis] = new[j]
     m_shape = (2,) * (2 * k)
+    state, out = "".join(state_axes) + "Z", "".join(out_axes) + "Z"
     if matrix.ndim == 3:
         m = matrix.reshape((batch,) + m_shape)
-        spec = f"Z{''.join(m_out)}{''.join(m_in)},Z{''.join(state_axes)}->Z{''.join(out_axes)}"
+        spec = f"Z{''.join(m_out)}{''.join(m_in)},{state}->{out}"
     else:
         m = matrix.reshape(m_shape)
-        spec = f"{''.join(m_out)}{''.join(m_in)},Z{''.join(state_axes)}->Z{''.join(out_axes)}"
-    return np.einsum(spec, m, tensor).reshape(batch, -1)
+        spec = f"{''.join(m_out)}{''.join(m_in)},{state}->{out}"
+    return np.einsum(spec, m, tensor).reshape(psi.shape)
 
 
 def apply_matrix(psi: np.ndarray, matrix: np.ndarray, qubits: tuple[int, ...], n: int):
@@ -72,24 +82,26 @@ def rotation_matrix(op: Op, angle, adjoint: bool = False) -> np.ndarray:
     angle = np.asarray(angle, dtype=float)
     phases = np.exp(sign * 1j * angle[..., None] * op.eigvals)
     v = op.eigvecs
-    return np.einsum("ij,...j,kj->...ik", v, phases, v.conj())
+    matrix = np.einsum("ij,...j,kj->...ik", v, phases, v.conj())
+    # K = iA with A real (RY, ...): the rotation is real, and real factors halve the work
+    return matrix.real if op.real_rotation else matrix
 
 
 def apply_op(psi: np.ndarray, op: Op, n: int, angle=None, adjoint: bool = False) -> np.ndarray:
-    """Apply ``op`` (or its adjoint) to the batch ``psi``; returns a new array."""
+    """Apply ``op`` (or its adjoint) to the batch ``psi`` ``(2**n, B)``; returns a new array."""
     if op.kind == "diag":
         if op.angle is None:
             phases = op.phases.conj() if adjoint else op.phases
-            return psi * phases
+            return psi * phases[:, None]
         sign = 1.0 if adjoint else -1.0
         a = np.asarray(angle, dtype=float)
-        return psi * np.exp(sign * 1j * a[..., None] * op.phases)
+        return psi * np.exp(sign * 1j * np.multiply.outer(op.phases, a).reshape(len(op.phases), -1))
     if op.kind == "perm":
         if adjoint:  # inverse permutation: in[perm[i]] = conj(phase[i]) * out[i]
-            out = np.empty_like(psi)
-            out[:, op.perm] = psi * op.phases.conj()
+            out = np.empty(psi.shape, dtype=np.result_type(psi, op.phases))
+            out[op.perm] = psi * op.phases.conj()[:, None]
             return out
-        return psi[:, op.perm] * op.phases
+        return psi[op.perm] * op.phases[:, None]
     if op.angle is None:
         matrix = op.matrix.conj().T if adjoint else op.matrix
     else:
@@ -100,5 +112,5 @@ def apply_op(psi: np.ndarray, op: Op, n: int, angle=None, adjoint: bool = False)
 def apply_generator(psi: np.ndarray, op: Op, n: int) -> np.ndarray:
     """``K psi`` for the generator ``K`` of a parametric op."""
     if op.kind == "diag":
-        return psi * op.phases
+        return psi * op.phases[:, None]
     return apply_matrix(psi, op.matrix, op.qubits, n)

@@ -30,7 +30,7 @@ from qiskit.circuit import QuantumCircuit
 from threadpoolctl import ThreadpoolController
 
 from .compile import CircuitCompileError, Program, compile_circuit
-from .kernels import apply_generator, apply_op
+from .kernels import apply_generator, apply_matrix, apply_op
 
 # objective(probabilities (B, 2**n)) -> (value, d value / d probabilities (B, 2**n))
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -57,7 +57,10 @@ def single_threaded_blas() -> Iterator[None]:
 
 
 def run_program(program: Program, psi: np.ndarray, angles: np.ndarray) -> np.ndarray:
-    """Apply every op of ``program`` to ``psi``; ``angles`` is ``(G,)`` or per-sample ``(B, G)``."""
+    """Apply every op of ``program`` to the batch-last states ``psi`` ``(2**n, B)``.
+
+    ``angles`` is ``(G,)`` (shared) or ``(B, G)`` (one row of gate angles per sample).
+    """
     n = program.num_qubits
     for op in program.ops:
         angle = None if op.angle is None else angles[..., op.angle]
@@ -68,7 +71,7 @@ def run_program(program: Program, psi: np.ndarray, angles: np.ndarray) -> np.nda
 def program_unitary(program: Program, values: np.ndarray) -> np.ndarray:
     """The unitary ``(2**n, 2**n)`` of ``program`` at parameter ``values`` (qiskit ordering)."""
     identity = np.eye(2**program.num_qubits, dtype=complex)
-    return run_program(program, identity, program.angles.evaluate(values)).T
+    return run_program(program, identity, program.angles.evaluate(values))
 
 
 def adjoint_angle_gradient(
@@ -76,26 +79,41 @@ def adjoint_angle_gradient(
 ) -> np.ndarray:
     """``sum_b 2 Re <lam_b | d psi_b / d angle_j>`` for every gate angle ``j`` of ``program``.
 
-    ``psi`` are the program's output states, ``lam`` the adjoint states at the output.
+    ``psi`` are the program's output states, ``lam`` the adjoint states at the output, both
+    batch-last ``(2**n, B)``.
     """
     n = program.num_qubits
-    batch = psi.shape[0]
+    batch = psi.shape[1]
     grad = np.zeros(len(angles))
-    both = np.concatenate([psi, lam])
+    both = np.concatenate([psi, lam], axis=1)  # one un-compute per gate for both
     for op in reversed(program.ops):
         angle = None
         if op.angle is not None:
             angle = angles[op.angle]
-            grad[op.angle] = 2.0 * _overlap_imag(both[batch:], both[:batch], op, n)
+            grad[op.angle] = 2.0 * _overlap_imag(both[:, batch:], both[:, :batch], op, n)
         both = apply_op(both, op, n, angle, adjoint=True)
     return grad
 
 
 def _overlap_imag(mu: np.ndarray, psi: np.ndarray, op, n: int) -> float:
-    """``Im <mu| K |psi>`` summed over the batch (elementwise; BLAS ``zdotc`` is slower here)."""
+    """``Im <mu| K |psi>`` summed over the batch (``zdotc``, single-threaded BLAS).
+
+    For real ``mu`` and ``psi`` (a real program, see :attr:`Program.is_real`) the generator is
+    ``K = i A`` with ``A`` real, and ``Im <mu| K |psi> = <mu| A |psi>`` in real arithmetic.
+    """
     if op.kind == "diag":  # K is diagonal: sum_i k_i Im(conj(mu_i) psi_i)
-        return float(np.dot(np.einsum("bi,bi->i", mu.conj(), psi).imag, op.phases))
-    return float(np.sum(mu.conj() * apply_generator(psi, op, n)).imag)
+        return float(np.dot(np.einsum("ib,ib->i", mu.conj(), psi).imag, op.phases))
+    if not np.iscomplexobj(psi):
+        return float(np.einsum("ib,ib->", mu, apply_matrix(psi, op.matrix.imag, op.qubits, n)))
+    return float(np.vdot(np.ascontiguousarray(mu), apply_generator(psi, op, n)).imag)
+
+
+def _times_real(states: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``states @ matrix`` for complex ``states`` and a real ``matrix``: one real product on the
+    stacked real and imaginary parts, half the arithmetic of a complex product."""
+    batch = states.shape[0]
+    stacked = np.concatenate([states.real, states.imag]) @ matrix
+    return stacked[:batch] + 1j * stacked[batch:]
 
 
 class StatevectorSimulator:
@@ -148,23 +166,29 @@ class StatevectorSimulator:
                 f"data has {features.shape[1]} features but the feature map takes "
                 f"{self.num_features}"
             )
-        psi = np.zeros((features.shape[0], 2**self.num_qubits), dtype=complex)
-        psi[:, 0] = 1.0
+        psi = np.zeros((2**self.num_qubits, features.shape[0]), dtype=complex)
+        psi[0] = 1.0
         with single_threaded_blas():
-            return run_program(self.encoder, psi, self.encoder.angles.evaluate(features))
+            cols = run_program(self.encoder, psi, self.encoder.angles.evaluate(features))
+        return np.ascontiguousarray(cols.T)
 
     def _use_unitary(self, batch: int) -> bool:
         if self.mode == "auto":
             return 2**self.num_qubits < batch
         return self.mode == "unitary"
 
-    def _unitary_rows(self, theta: np.ndarray, angles: np.ndarray) -> np.ndarray:
-        """``U^T`` (row ``k`` is ``U |k>``), cached for the last ``theta``."""
+    def _unitary(self, theta: np.ndarray, angles: np.ndarray) -> np.ndarray:
+        """The block's unitary (real for real programs), cached for the last ``theta``."""
         key = theta.tobytes()
         if self._unitary_cache is None or self._unitary_cache[0] != key:
-            identity = np.eye(2**self.num_qubits, dtype=complex)
+            dtype = float if self.block.is_real else complex
+            identity = np.eye(2**self.num_qubits, dtype=dtype)
             self._unitary_cache = (key, run_program(self.block, identity, angles))
         return self._unitary_cache[1]
+
+    def _apply_unitary(self, encoded: np.ndarray, unitary: np.ndarray) -> np.ndarray:
+        """Rows ``U phi_b`` of ``encoded @ U^T``."""
+        return _times_real(encoded, unitary.T) if self.block.is_real else encoded @ unitary.T
 
     def states(self, theta: np.ndarray, encoded: np.ndarray) -> np.ndarray:
         """Output states ``(B, 2**n)`` of the model at parameters ``theta``."""
@@ -172,8 +196,9 @@ class StatevectorSimulator:
         angles = self.block.angles.evaluate(theta)
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):
-                return encoded @ self._unitary_rows(theta, angles)
-            return run_program(self.block, encoded, angles)
+                return self._apply_unitary(encoded, self._unitary(theta, angles))
+            cols = run_program(self.block, np.ascontiguousarray(encoded.T), angles)
+            return np.ascontiguousarray(cols.T)
 
     def probabilities_and_states(self, theta, encoded) -> tuple[np.ndarray, np.ndarray]:
         """Output states and their basis probabilities ``|psi|**2``."""
@@ -186,22 +211,28 @@ class StatevectorSimulator:
         """Output states, probabilities, objective value and its exact gradient in ``theta``.
 
         In unitary mode the sample sum ``sum_b <lam_b| dU |phi_b>`` equals
-        ``sum_k <lam~_k| dU |k>`` with ``lam~ = Phi^H Lambda`` (rows are states), so the adjoint
-        sweep runs on ``2**n`` basis states instead of ``B`` samples.
+        ``sum_k <lam~_k| dU |k>`` with ``lam~_k = sum_b conj(phi_b[k]) lam_b``, so the adjoint
+        sweep runs on the ``2**n`` basis states instead of the ``B`` samples.
         """
         theta = np.asarray(theta, dtype=float)
         angles = self.block.angles.evaluate(theta)
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):
-                rows = self._unitary_rows(theta, angles)
-                psi = encoded @ rows
+                unitary = self._unitary(theta, angles)
+                psi = self._apply_unitary(encoded, unitary)
                 probs = np.abs(psi) ** 2
                 value, d_prob = objective(probs)
-                lam = encoded.conj().T @ (d_prob * psi)
-                grad_angles = adjoint_angle_gradient(self.block, rows, lam, angles)
+                lam = d_prob * psi
+                if self.block.is_real:  # only Re(lam~) enters a real adjoint sweep
+                    lam_t = lam.real.T @ encoded.real + lam.imag.T @ encoded.imag
+                else:
+                    lam_t = lam.T @ encoded.conj()
+                grad_angles = adjoint_angle_gradient(self.block, unitary, lam_t, angles)
             else:
-                psi = run_program(self.block, encoded, angles)
+                cols = run_program(self.block, np.ascontiguousarray(encoded.T), angles)
+                psi = np.ascontiguousarray(cols.T)
                 probs = np.abs(psi) ** 2
                 value, d_prob = objective(probs)
-                grad_angles = adjoint_angle_gradient(self.block, psi, d_prob * psi, angles)
+                lam = np.ascontiguousarray((d_prob * psi).T)
+                grad_angles = adjoint_angle_gradient(self.block, cols, lam, angles)
         return psi, probs, float(value), self.block.angles.jacobian.T @ grad_angles

@@ -37,6 +37,6 @@ def simulate_statevectors(circuit: QuantumCircuit, parameter_values: np.ndarray)
             f"{len(params)} parameters; got shape {values.shape}"
         )
     program = compile_circuit(circuit, params, allow_nonlinear=True)
-    states = np.zeros((values.shape[0], 2**circuit.num_qubits), dtype=complex)
-    states[:, 0] = 1.0
-    return run_program(program, states, program.angles.evaluate(values))
+    states = np.zeros((2**circuit.num_qubits, values.shape[0]), dtype=complex)  # batch-last
+    states[0] = 1.0
+    return np.ascontiguousarray(run_program(program, states, program.angles.evaluate(values)).T)
