@@ -51,6 +51,16 @@ class Op:
     eigvecs: np.ndarray | None = None
 
     @cached_property
+    def inverse_perm(self) -> np.ndarray:
+        """``perm``'s inverse: the adjoint gathers rows instead of scattering them."""
+        return np.argsort(self.perm)
+
+    @cached_property
+    def trivial_phases(self) -> bool:
+        """All phases are 1 (e.g. CNOT layers): a permutation needs no multiplication."""
+        return bool(np.all(self.phases == 1))
+
+    @cached_property
     def real_rotation(self) -> bool:
         """A dense rotation whose generator is purely imaginary: ``exp(-i a K)`` is real."""
         return self.eigvals is not None and not np.abs(self.matrix.real).any()

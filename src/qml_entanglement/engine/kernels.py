@@ -97,11 +97,13 @@ def apply_op(psi: np.ndarray, op: Op, n: int, angle=None, adjoint: bool = False)
         a = np.asarray(angle, dtype=float)
         return psi * np.exp(sign * 1j * np.multiply.outer(op.phases, a).reshape(len(op.phases), -1))
     if op.kind == "perm":
-        if adjoint:  # inverse permutation: in[perm[i]] = conj(phase[i]) * out[i]
-            out = np.empty(psi.shape, dtype=np.result_type(psi, op.phases))
-            out[op.perm] = psi * op.phases.conj()[:, None]
-            return out
-        return psi[op.perm] * op.phases[:, None]
+        if adjoint:  # in[j] = conj(phase[inv[j]]) * out[inv[j]] with inv = perm^-1
+            rows = psi[op.inverse_perm]
+            if op.trivial_phases:
+                return rows
+            return rows * op.phases.conj()[op.inverse_perm][:, None]
+        rows = psi[op.perm]
+        return rows if op.trivial_phases else rows * op.phases[:, None]
     if op.angle is None:
         matrix = op.matrix.conj().T if adjoint else op.matrix
     else:
