@@ -5,12 +5,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
+RAY_STAMP := $(VENV)/.ray-stamp
 EXPERIMENT ?= vqc_adhoc
 ARGS ?=
 PORT ?= 5000
 STORE_URI := sqlite:///mlruns/mlflow.db
+SWEEP ?= study
+COMPARE_ARGS ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+ifndef SWEEP_DIR
+SWEEP_DIR := multirun/$(SWEEP)-$(shell date +%Y%m%d-%H%M%S)
+endif
+HOST ?= 127.0.0.1
+TRACKING_DB ?= sqlite:///mlruns/server.db
+SERVER_ARTIFACTS ?= mlruns/server-artifacts
+SERVER_WORKERS ?= 2
 
-.PHONY: help setup store run test test-fast lint ui bench compare clean browser
+.PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
+	postgres ray
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,7 +44,17 @@ run: store ## train the default experiment (EXPERIMENT=vqc_adhoc, ARGS="key=valu
 browser: ## install headless Chromium for the report test (Debian package), if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
-test: setup browser ## run every test (unit, slow, integration)
+postgres: ## install PostgreSQL (Debian package) for the tracking-server test, if missing
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	{ apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; }
+
+$(RAY_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,ray]'
+	@touch $@
+
+ray: $(RAY_STAMP) ## install the Ray launcher (hydra/launcher=ray) into .venv
+
+test: setup $(BENCH_STAMP) browser postgres ray ## run every test (unit, slow, integration; installs the bench peers)
 	$(PY) -m pytest -q $(ARGS)
 
 test-fast: setup ## unit tests only
@@ -54,5 +76,20 @@ bench: $(BENCH_STAMP) ## benchmarks: prints tables, writes benchmarks/results.js
 compare: store ## correlation report over finished runs (ARGS="name=... filter=...")
 	$(PY) pipelines/compare.py $(ARGS)
 
+sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansatz|optimizer, JOBS)
+	@status=0; \
+	$(PY) pipelines/train.py -m sweep=$(SWEEP) hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) \
+		hydra.sweep.dir=$(SWEEP_DIR) $(ARGS) || status=$$?; \
+	$(PY) -m qml_entanglement.sweeps.report $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
+	exit $$status
+
+# MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true
+server: setup ## MLflow tracking server on $(HOST):$(PORT) (TRACKING_DB=sqlite:///... or postgresql://...)
+	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=$${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false} \
+	$(PY) -m mlflow server --backend-store-uri '$(TRACKING_DB)' --serve-artifacts \
+		--artifacts-destination $(SERVER_ARTIFACTS) --host $(HOST) --port $(PORT) \
+		--workers $(SERVER_WORKERS)
+
 clean: ## remove run data (mlruns contents, reports, multirun)
-	rm -rf mlruns/mlflow.db mlruns/mlflow.db.lock mlruns/artifacts reports multirun
+	rm -rf mlruns/mlflow.db mlruns/mlflow.db.lock mlruns/artifacts reports multirun \
+		mlruns/server.db mlruns/server-artifacts

@@ -2,6 +2,10 @@
 
 python pipelines/train.py experiment=vqc_adhoc seed=1 trainer.epochs=50
 python pipelines/train.py -m seed=0,1,2 dataset.cluster_std=0.5,1.0 experiment=vqc_blobs
+python pipelines/train.py -m sweep=study hydra/launcher=joblib hydra.launcher.n_jobs=2
+
+Heavy imports happen inside ``main``: the process that only launches a sweep never pays them,
+and each worker pays them once for all the jobs it runs.
 """
 
 from __future__ import annotations
@@ -13,20 +17,23 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from qml_entanglement.config import ConfigError
-from qml_entanglement.training import run_experiment
-
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
-def main(cfg: DictConfig) -> float:
+def main(cfg: DictConfig):
     hydra_cfg = HydraConfig.get()
-    multirun = hydra_cfg.mode == RunMode.MULTIRUN
+    overrides = list(hydra_cfg.overrides.task)
+    if hydra_cfg.mode == RunMode.MULTIRUN:  # a sweep job: record the outcome, never raise
+        from qml_entanglement.sweeps import run_sweep_job
+
+        return run_sweep_job(cfg, overrides)
+
+    from qml_entanglement.config import ConfigError
+    from qml_entanglement.training import run_experiment
+
     try:
-        summary = run_experiment(cfg, list(hydra_cfg.overrides.task), progress=not multirun)
+        summary = run_experiment(cfg, overrides, progress=True)
     except ConfigError as exc:
         print(f"error: invalid config: {exc}", file=sys.stderr)
-        if multirun:
-            raise
         sys.exit(2)
     return summary["loss"]
 

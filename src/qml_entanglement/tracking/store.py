@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,8 +54,27 @@ def _store_lock(uri: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def check_server(uri: str, timeout: float = 5.0) -> None:
+    """Fail fast, in words, when an ``http(s)://`` tracking server does not answer (MLflow's own
+    client would retry for minutes)."""
+    if not uri.startswith(("http://", "https://")):
+        return
+    try:
+        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as response:
+            if response.status == 200:
+                return
+            reason = f"HTTP {response.status}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    raise ConnectionError(
+        f"tracking server {uri} does not answer ({reason}): start it with `make server`, "
+        "or point tracking.uri / MLFLOW_TRACKING_URI at a running one"
+    )
+
+
 def ensure_store(uri: str) -> MlflowClient:
     """Create the store if needed (once, under a lock) and return a client for it."""
+    check_server(uri)
     with _store_lock(uri):
         client = MlflowClient(tracking_uri=uri)
         client.search_experiments(max_results=1)  # creates / migrates the schema

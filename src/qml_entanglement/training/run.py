@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ import pandas as pd
 from omegaconf import DictConfig, OmegaConf
 
 from ..config import ConfigError, validate
-from ..tracking import RunLogger, resolve_tracking_uri
+from ..sweeps import membership
+from ..tracking import RunLogger, ensure_experiment, ensure_store, resolve_tracking_uri
 from .build import Components, build
 from .entanglement import block_entangling_power, entanglement_metric_names
 from .loop import EncodedData, train
@@ -33,10 +35,14 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
+_NOT_HASHED = ("tracking", "force", "sweep")  # where a run is tracked and which sweep asked
+
+
 def config_hash(cfg: DictConfig) -> str:
     """Hash of the resolved config minus where it is tracked: equal hashes, equal runs."""
     container = OmegaConf.to_container(cfg, resolve=True)
-    container.pop("tracking", None)
+    for key in _NOT_HASHED:
+        container.pop(key, None)
     text = OmegaConf.to_yaml(OmegaConf.create(container), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -98,8 +104,17 @@ def run_experiment(
 
     Config mistakes raise :class:`ConfigError` before any run is created. Once the run exists,
     any exception (or Ctrl-C / SIGTERM) marks it FAILED, keeping every epoch logged so far.
+    A job of a sweep whose config already FINISHED in the experiment is skipped (status
+    ``SKIPPED``, the existing run's id and metrics) unless ``force=true``.
+    ``summary["timings"]`` has the seconds spent building, training, tracking and on artifacts.
     """
+    tic = time.perf_counter()
     validate(cfg)
+    uri = resolve_tracking_uri(cfg.tracking.uri)
+    if membership.wants_skip_check(cfg):
+        skipped = _skip_if_finished(cfg, uri)
+        if skipped is not None:
+            return skipped
     rng = np.random.default_rng(cfg.seed)
     try:
         components = build(cfg, rng)
@@ -113,13 +128,15 @@ def run_experiment(
     if power_samples:
         block = components.classifier.simulator.block
         parameter_metrics = block_entangling_power(block, power_samples, seed=cfg.seed)
-    uri = resolve_tracking_uri(cfg.tracking.uri)
-    tags = run_tags(cfg, overrides or [], metric_names)
+    tags = {**run_tags(cfg, overrides or [], metric_names), **membership.sweep_tags(cfg)}
     history: list[dict[str, float]] = []
+    timings = {"build": time.perf_counter() - tic}
+    tic = time.perf_counter()
     with RunLogger(
         uri, cfg.tracking.experiment, cfg.run_name, tags, flush_seconds=cfg.tracking.flush_seconds
     ) as run:
         run.log_params(flatten(OmegaConf.to_container(cfg, resolve=True)))
+        timings["tracking"] = time.perf_counter() - tic
         bar = _progress_bar(cfg.trainer.epochs + 1, enabled=progress)
 
         def on_epoch(step: int, metrics: dict[str, float]) -> None:
@@ -133,6 +150,7 @@ def run_experiment(
                     mw=f"{metrics.get('meyer_wallach', float('nan')):.3f}",
                 )
 
+        tic = time.perf_counter()
         try:
             result = train(
                 components.classifier,
@@ -150,10 +168,15 @@ def run_experiment(
         finally:
             if bar is not None:
                 bar.close()
+            timings["train"] = time.perf_counter() - tic
+            tic = time.perf_counter()
             if history and cfg.tracking.artifacts:
                 _log_history(run, history, metric_names)
         if cfg.tracking.artifacts:
             _log_artifacts(run, cfg, components, result.theta)
+        timings["artifacts"] = time.perf_counter() - tic
+        tic = time.perf_counter()
+    timings["tracking"] += time.perf_counter() - tic  # final flush, run status
     final = history[-1]
     summary = {
         "run_id": run.run_id,
@@ -161,9 +184,27 @@ def run_experiment(
         "status": "FINISHED",
         "tracking_uri": uri,
         **final,
+        "timings": timings,
     }
     _print_summary(summary)
     return summary
+
+
+def _skip_if_finished(cfg: DictConfig, uri: str) -> dict[str, Any] | None:
+    """The summary of an identical FINISHED run (now also counted in this sweep), or None."""
+    client = ensure_store(uri)
+    experiment_id = ensure_experiment(client, uri, cfg.tracking.experiment)
+    digest = config_hash(cfg)
+    done = membership.find_finished(client, experiment_id, digest)
+    if done is None:
+        return None
+    membership.join_sweep(client, done, membership.sweep_id_of(cfg))
+    print(
+        f"run {done.info.run_id} already FINISHED with config_hash {digest}: skipped "
+        "(force=true trains it again)",
+        file=sys.stderr,
+    )
+    return membership.skipped_summary(done, uri)
 
 
 def _progress_bar(total: int, enabled: bool):

@@ -1,0 +1,21 @@
+"""Sweeps: many runs of one study, in parallel, resumable, grouped under a parent run.
+
+``python pipelines/train.py -m sweep=study hydra/launcher=joblib`` (or ``make sweep``). The
+pieces: :class:`SweepCallback` (store, parent run, summary, exit status),
+:func:`run_sweep_job` (one job that records its outcome and never takes the sweep down),
+``membership`` (sweep tags and skipping already-finished configs) and ``outcomes`` (the per-job
+records and the summary).
+
+This package is imported by every Hydra process for its callback, so it imports nothing heavy.
+"""
+
+from .callback import SweepCallback
+
+__all__ = ["SweepCallback", "run_sweep_job"]
+
+
+def run_sweep_job(cfg, overrides):
+    """See :func:`qml_entanglement.sweeps.job.run_sweep_job`."""
+    from .job import run_sweep_job as run
+
+    return run(cfg, overrides)

@@ -1,0 +1,208 @@
+"""The Hydra callback that frames a sweep (``hydra.callbacks.sweep`` in ``conf/train.yaml``).
+
+Before any job starts (``on_multirun_start``, in the launching process):
+
+* create the tracking store and the experiment once, so parallel jobs never race on a fresh
+  sqlite schema;
+* open the sweep's parent run and hand its id and the sweep id to every job through
+  ``hydra.job.env_set`` (part of each job's config, so it reaches joblib workers, submitit jobs
+  on other nodes and any other launcher alike).
+
+After each job (``on_job_end``, in the worker): write the job's outcome record.
+
+After the sweep (``on_multirun_end``): read the records, close the parent run (FAILED if any
+job failed), print the summary, write ``<sweep dir>/sweep.json`` and exit non-zero if any job
+failed. If the sweep dies instead (a worker killed, Ctrl-C), an ``atexit`` hook still closes the
+parent run and prints what is known.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from hydra.core.utils import JobReturn, JobStatus
+from hydra.experimental.callback import Callback
+from hydra.types import RunMode
+from omegaconf import DictConfig, open_dict, read_write
+
+from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
+from .workers import uses_joblib
+
+log = logging.getLogger(__name__)
+
+ENV_SWEEP_ID = "QML_SWEEP_ID"
+ENV_PARENT_RUN_ID = "QML_SWEEP_PARENT_RUN_ID"
+RECORD_FILE = "sweep.json"
+
+
+class SweepCallback(Callback):
+    """Store, parent run, per-job outcome records and summary for every multirun."""
+
+    def __init__(self, exit_on_failure: bool = True) -> None:
+        self.exit_on_failure = exit_on_failure
+        self._launcher_is_joblib = False
+        self._parent = None
+        self._state: dict[str, Any] | None = None
+
+    # ------------------------------------------------------------------- launching process
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        # Hydra turns a callback's exception into a warning and runs the jobs anyway, outside
+        # any sweep: a sweep that cannot start must stop here, saying why.
+        try:
+            self._start(config)
+        except Exception as exc:
+            print(f"sweep: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
+            sys.exit(1)
+
+    def _start(self, config: DictConfig) -> None:
+        from .parent import ParentRun, count_jobs, sweep_definition, sweep_id
+
+        tic = time.perf_counter()
+        self._launcher_is_joblib = uses_joblib(config)
+        sweep_dir = Path(str(config.hydra.sweep.dir))
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        clear_outcomes(sweep_dir)
+        identity = sweep_id(config)
+        name = str((config.get("sweep") or {}).get("name") or "multirun")
+        definition = sweep_definition(config)
+        self._parent = ParentRun(config.tracking.uri, config.tracking.experiment, identity)
+        parent_run_id = self._parent.open(name, definition)
+        self._state = {
+            "sweep_id": identity,
+            "name": name,
+            "parent_run_id": parent_run_id,
+            "tracking_uri": self._parent.uri,
+            "experiment": str(config.tracking.experiment),
+            "experiment_id": self._parent.experiment_id,
+            "sweep_dir": str(sweep_dir),
+            "definition": definition,
+            "group_by": _group_by(config),
+            "expected_jobs": count_jobs(config),
+            "resumed": self._parent.resumed,
+            "started": time.time(),
+            "tic": tic,
+        }
+        _pass_to_jobs(config, {ENV_SWEEP_ID: identity, ENV_PARENT_RUN_ID: parent_run_id})
+        self._write_record(status="RUNNING")
+        atexit.register(self._close_at_exit)
+        jobs = self._state["expected_jobs"]
+        print(
+            f"sweep {identity}: {jobs if jobs is not None else '?'} jobs, "
+            f"{'resumed ' if self._parent.resumed else ''}parent run {parent_run_id}, "
+            f"tracking {self._parent.uri} (experiment '{config.tracking.experiment}')",
+            flush=True,
+        )
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            failed = self._close()
+        except Exception as exc:  # Hydra would only warn; the sweep's status must show it
+            print(f"sweep: cannot close: {type(exc).__name__}: {exc}", file=sys.stderr)
+            failed = True
+        if self._launcher_is_joblib:
+            from .workers import release_workers
+
+            release_workers()
+        if failed and self.exit_on_failure:
+            sys.exit(1)
+
+    # ------------------------------------------------------------------------------ worker
+    def on_job_end(self, config: DictConfig, job_return: JobReturn, **kwargs: Any) -> None:
+        if config.hydra.get("mode") != RunMode.MULTIRUN:
+            return
+        outcome = _outcome_of(job_return)
+        outcome.write(config.hydra.runtime.output_dir)
+
+    # ----------------------------------------------------------------------------- closing
+    def _close(self, interrupted: bool = False) -> bool:
+        """Close the parent run and report; True if any job failed or went missing."""
+        if self._state is None or self._parent is None:
+            return False
+        state, self._state = self._state, None
+        outcomes = read_outcomes(state["sweep_dir"])
+        counts = count(outcomes, state["expected_jobs"])
+        if interrupted and state["expected_jobs"] is None:
+            counts["missing"] = max(counts["missing"], 1)  # the sweep did not get to its end
+        wall = time.perf_counter() - state["tic"]
+        record = _record(state, counts, outcomes, wall)
+        try:
+            if interrupted or counts["missing"]:  # runs whose worker died still say RUNNING
+                reason = "interrupted" if interrupted else "its worker was lost"
+                record["orphaned_runs_failed"] = self._parent.fail_orphans(reason)
+            record["status"] = self._parent.close(counts, wall, record)
+        except Exception as exc:  # the summary matters more than the parent run's last words
+            log.warning("could not close parent run %s: %s", state["parent_run_id"], exc)
+            record["status"] = "FAILED"
+        Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
+        print(
+            format_summary(
+                state["sweep_id"],
+                counts,
+                outcomes,
+                wall_seconds=wall,
+                parent_run_id=state["parent_run_id"],
+                tracking_uri=state["tracking_uri"],
+            ),
+            flush=True,
+        )
+        return bool(counts["failed"] or counts["missing"])
+
+    def _close_at_exit(self) -> None:
+        if self._state is not None:
+            print("sweep ended early: closing its parent run", file=sys.stderr, flush=True)
+            self._close(interrupted=True)
+
+    def _write_record(self, status: str) -> None:
+        state = self._state
+        record = _record(state, count([], state["expected_jobs"]), [], 0.0)
+        record["status"] = status
+        Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
+
+
+def _pass_to_jobs(config: DictConfig, env: dict[str, str]) -> None:
+    """Set environment variables for every job of this sweep, whichever launcher runs it.
+
+    Launchers rebuild each job's config from the master config's Hydra overrides, so the values
+    go in as overrides of ``hydra.job.env_set`` (and into the master config for consistency).
+    """
+    with read_write(config), open_dict(config):
+        for name, value in env.items():
+            config.hydra.job.env_set[name] = value
+            config.hydra.overrides.hydra.append(f"++hydra.job.env_set.{name}='{value}'")
+
+
+def _group_by(config: DictConfig) -> list[str] | None:
+    keys = (config.get("sweep") or {}).get("group_by")
+    return [str(k) for k in keys] if keys else None
+
+
+def _outcome_of(job_return: JobReturn) -> JobOutcome:
+    value = job_return._return_value
+    if job_return.status == JobStatus.COMPLETED and isinstance(value, dict) and "status" in value:
+        return JobOutcome(**value)
+    overrides = list(job_return.overrides or [])
+    if job_return.status == JobStatus.COMPLETED:  # a task function that is not ours
+        return JobOutcome(status="FINISHED", overrides=overrides)
+    return JobOutcome(status=FAILED, overrides=overrides, error=f"{type(value).__name__}: {value}")
+
+
+def _record(state: dict, counts: dict, outcomes: list[JobOutcome], wall: float) -> dict:
+    from .outcomes import compare_filter
+
+    keep = ("sweep_id", "name", "parent_run_id", "tracking_uri", "experiment", "experiment_id")
+    return {
+        **{k: state[k] for k in keep},
+        "definition": state["definition"],
+        "group_by": state["group_by"],
+        "resumed": state["resumed"],
+        "compare_filter": compare_filter(state["sweep_id"]),
+        "counts": counts,
+        "wall_seconds": wall,
+        "jobs": [o.as_dict() for o in outcomes],
+    }

@@ -1,0 +1,62 @@
+"""Run the comparison stage on one sweep: ``python -m qml_entanglement.sweeps.report DIR``.
+
+Reads ``DIR/sweep.json`` (written by the sweep callback) and runs ``pipelines/compare.py`` on
+the sweep's finished runs, in the sweep's own tracking store, into ``reports/sweep-<id>/``,
+grouped as the sweep's config says (``sweep.group_by``).
+Extra arguments are passed on to the comparison as Hydra overrides. Skips with a message (exit
+0) when the project has no comparison stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .outcomes import compare_filter
+
+COMPARE = Path("pipelines/compare.py")
+
+
+def compare_command(record: dict, extra: list[str] | None = None) -> list[str]:
+    """The ``pipelines/compare.py`` command line for the sweep described by ``record``."""
+    sweep_id = record["sweep_id"]
+    group_by = record.get("group_by")
+    return [
+        sys.executable,
+        str(COMPARE),
+        f"experiments=[{record['experiment']}]",
+        f'filter="{compare_filter(sweep_id)}"',
+        f"name=sweep-{sweep_id}",
+        f"tracking.uri='{record['tracking_uri']}'",
+        *([f"group_by=[{','.join(group_by)}]"] if group_by else []),
+        *(extra or []),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sweep_dir", type=Path, help="the sweep's hydra.sweep.dir")
+    parser.add_argument("overrides", nargs="*", help="extra overrides for pipelines/compare.py")
+    args = parser.parse_args(argv)
+    if not COMPARE.exists():
+        print(f"compare: {COMPARE} does not exist yet: no comparison report for this sweep")
+        return 0
+    record_path = args.sweep_dir / "sweep.json"
+    if not record_path.exists():
+        print(f"compare: {record_path} not found (did the sweep start?): nothing to compare")
+        return 1
+    record = json.loads(record_path.read_text())
+    done = record.get("counts", {})
+    if done and not (done.get("finished", 0) + done.get("skipped", 0)):
+        print(f"compare: sweep {record['sweep_id']} has no finished run: nothing to compare")
+        return 1
+    command = compare_command(record, args.overrides)
+    print("compare:", " ".join(command[1:]), flush=True)
+    return subprocess.run(command).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Parallel sweeps on the embedded sqlite store: failures isolated, reported, resumable."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import ROOT
+from tests.sweeps.conftest import TINY, run_sweep, sweep_record, sweep_runs
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(store_uri, tmp_path):
+    """Of four jobs, two have a config mistake (epochs 0), one raises at run time (a nan
+    initial range), one trains: the sweep finishes it, reports three failures, exits 1."""
+    jobs = ("seed=0", "model.init_low=-3.0,nan", "trainer.epochs=2,0", *TINY[1:])
+    proc = run_sweep(*jobs, f"tracking.uri={store_uri}", sweep_dir=tmp_path / "sweep")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    record = sweep_record(tmp_path / "sweep")
+    assert record["counts"]["finished"] == 1 and record["counts"]["failed"] == 3
+    assert "1 finished, 0 skipped (already finished), 3 failed" in proc.stdout
+    assert proc.stdout.count("  FAILED seed=0") == 3
+    assert "OverflowError" in proc.stdout and "trainer.epochs=0 is out of range" in proc.stdout
+    parent, children = sweep_runs(store_uri, record["sweep_id"])
+    assert parent.info.status == "FAILED"
+    assert [r.info.status for r in children] == ["FINISHED"]
+
+    # the identical sweep again: same id, same parent run; the finished job is skipped (no
+    # duplicate run), the failing ones are tried again and fail again
+    again = run_sweep(*jobs, f"tracking.uri={store_uri}", sweep_dir=tmp_path / "again")
+    assert again.returncode == 1, again.stdout + again.stderr
+    second = sweep_record(tmp_path / "again")
+    assert second["sweep_id"] == record["sweep_id"] and second["resumed"]
+    assert second["parent_run_id"] == record["parent_run_id"]
+    counts = second["counts"]
+    assert (counts["finished"], counts["skipped"], counts["failed"]) == (0, 1, 3)
+    _, children = sweep_runs(store_uri, record["sweep_id"])
+    assert [r.info.status for r in children] == ["FINISHED"]
+
+
+def test_ctrl_c_fails_the_running_runs_and_keeps_their_epochs(store_uri, tmp_path):
+    args = [
+        sys.executable,
+        str(ROOT / "pipelines" / "train.py"),
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        "seed=0,1",
+        "trainer.epochs=1000000",
+        "tracking.flush_seconds=0.2",
+        f"tracking.uri={store_uri}",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    proc = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client = None
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:  # until both runs have logged some epochs
+        time.sleep(0.5)
+        if not (tmp_path / "sweep" / "sweep.json").exists():
+            continue  # a client opening a store still being created races its schema migration
+        client = client or MlflowClient(store_uri)
+        try:
+            experiment = client.get_experiment_by_name("qml-entanglement").experiment_id
+            runs = client.search_runs([experiment], filter_string="tags.sweeps LIKE '%|%'")
+            if len(runs) == 2 and all(
+                len(client.get_metric_history(r.info.run_id, "loss")) >= 5 for r in runs
+            ):
+                break
+        except Exception:  # a run not created yet
+            pass
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "2 missing (no record: interrupted or killed)" in output
+    record = sweep_record(tmp_path / "sweep")
+    parent, children = sweep_runs(store_uri, record["sweep_id"])
+    assert parent.info.status == "FAILED" and len(children) == 2
+    for run in children:
+        assert run.info.status == "FAILED" and run.data.tags["failure_reason"] == "interrupted"
+        assert len(client.get_metric_history(run.info.run_id, "loss")) >= 5
