@@ -43,8 +43,11 @@ def test_states_match_qiskit_for_every_feature_map(feature_map_name, mode):
     assert np.abs(ours - reference_states(fm, an, x, theta)).max() < 1e-10
 
 
-@pytest.mark.parametrize(("ansatz_name", "pattern"), list(itertools.product(ANSATZE, PATTERNS)))
-def test_gradient_matches_parameter_shift(ansatz_name, pattern):
+@pytest.mark.parametrize(
+    ("feature_map_name", "ansatz_name", "pattern"),
+    list(itertools.product(FEATURE_MAPS, ANSATZE, PATTERNS)),
+)
+def test_gradient_matches_parameter_shift(feature_map_name, ansatz_name, pattern):
     """Exact adjoint gradient vs the parameter-shift rule evaluated with qiskit Statevector.
 
     Every parameter of these ansaetze enters one rotation exp(-i theta P / 2), for which
@@ -52,7 +55,7 @@ def test_gradient_matches_parameter_shift(ansatz_name, pattern):
     """
     rng = np.random.default_rng([ANSATZE.index(ansatz_name), PATTERNS.index(pattern)])
     n = 3
-    fm = build_feature_map("zz", n, reps=1)
+    fm = build_feature_map(feature_map_name, n, reps=1)
     an = build_ansatz(ansatz_name, n, reps=2, entanglement=pattern)
     x = rng.uniform(0, np.pi, (3, n))
     theta = rng.uniform(-np.pi, np.pi, an.num_parameters)
