@@ -32,7 +32,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 
 from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
-from .workers import uses_joblib
+from .workers import start_warm_workers, uses_joblib
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,9 @@ RECORD_FILE = "sweep.json"
 class SweepCallback(Callback):
     """Store, parent run, per-job outcome records and summary for every multirun."""
 
-    def __init__(self, exit_on_failure: bool = True) -> None:
+    def __init__(self, exit_on_failure: bool = True, prewarm: bool = True) -> None:
         self.exit_on_failure = exit_on_failure
+        self.prewarm = prewarm
         self._launcher_is_joblib = False
         self._parent = None
         self._state: dict[str, Any] | None = None
@@ -61,10 +62,12 @@ class SweepCallback(Callback):
             sys.exit(1)
 
     def _start(self, config: DictConfig) -> None:
-        from .parent import ParentRun, count_jobs, sweep_definition, sweep_id
-
         tic = time.perf_counter()
         self._launcher_is_joblib = uses_joblib(config)
+        if self.prewarm:  # first, so the workers import while this process sets the sweep up
+            start_warm_workers(config, config.tracking.uri)
+        from .parent import ParentRun, count_jobs, sweep_definition, sweep_id  # imports MLflow
+
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
         clear_outcomes(sweep_dir)
