@@ -69,8 +69,9 @@ def run_program(program: Program, psi: np.ndarray, angles: np.ndarray) -> np.nda
 
 
 def program_unitary(program: Program, values: np.ndarray) -> np.ndarray:
-    """The unitary ``(2**n, 2**n)`` of ``program`` at parameter ``values`` (qiskit ordering)."""
-    identity = np.eye(2**program.num_qubits, dtype=complex)
+    """The unitary ``(2**n, 2**n)`` of ``program`` at parameter ``values`` (qiskit ordering);
+    a real array for real programs (:attr:`Program.is_real`)."""
+    identity = np.eye(2**program.num_qubits, dtype=float if program.is_real else complex)
     return run_program(program, identity, program.angles.evaluate(values))
 
 
@@ -179,13 +180,11 @@ class StatevectorSimulator:
             return 2**self.num_qubits < (2 * batch if self.block.is_real else batch)
         return self.mode == "unitary"
 
-    def _unitary(self, theta: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    def _unitary(self, theta: np.ndarray) -> np.ndarray:
         """The block's unitary (real for real programs), cached for the last ``theta``."""
         key = theta.tobytes()
         if self._unitary_cache is None or self._unitary_cache[0] != key:
-            dtype = float if self.block.is_real else complex
-            identity = np.eye(2**self.num_qubits, dtype=dtype)
-            self._unitary_cache = (key, run_program(self.block, identity, angles))
+            self._unitary_cache = (key, program_unitary(self.block, theta))
         return self._unitary_cache[1]
 
     def _apply_unitary(self, encoded: np.ndarray, unitary: np.ndarray) -> np.ndarray:
@@ -198,7 +197,7 @@ class StatevectorSimulator:
         angles = self.block.angles.evaluate(theta)
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):
-                return self._apply_unitary(encoded, self._unitary(theta, angles))
+                return self._apply_unitary(encoded, self._unitary(theta))
             cols = run_program(self.block, np.ascontiguousarray(encoded.T), angles)
             return np.ascontiguousarray(cols.T)
 
@@ -220,7 +219,7 @@ class StatevectorSimulator:
         angles = self.block.angles.evaluate(theta)
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):
-                unitary = self._unitary(theta, angles)
+                unitary = self._unitary(theta)
                 psi = self._apply_unitary(encoded, unitary)
                 probs = np.abs(psi) ** 2
                 value, d_prob = objective(probs)
