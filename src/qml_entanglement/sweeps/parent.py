@@ -54,15 +54,16 @@ def sweep_id(config: DictConfig) -> str:
 
 
 def count_jobs(config: DictConfig) -> int | None:
-    """How many jobs Hydra's basic sweeper will launch, or None if that cannot be told here
-    (another sweeper, or a glob that needs the config loader)."""
-    target = str(config.hydra.sweeper.get("_target_", ""))
-    if not target.endswith("BasicSweeper"):
-        return None
+    """How many jobs Hydra's basic sweeper (or a subclass, such as ``hydra/sweeper=signature``)
+    will launch, or None if that cannot be told here (another sweeper, or a glob that needs the
+    config loader)."""
     try:
         from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
+        from hydra.utils import get_class
 
+        if not issubclass(get_class(str(config.hydra.sweeper.get("_target_", ""))), BasicSweeper):
+            return None
         overrides = OverridesParser.create().parse_overrides(sweep_arguments(config))
         return sum(len(batch) for batch in BasicSweeper.split_arguments(overrides, None))
     except Exception:
