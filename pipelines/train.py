@@ -27,6 +27,10 @@ def main(cfg: DictConfig):
 
         return run_sweep_job(cfg, overrides)
 
+    from qml_entanglement.tracking.writer import start_writer, wants_writer
+
+    if wants_writer(str(cfg.tracking.get("writer", "auto")), in_sweep=False):
+        start_writer()  # imports MLflow in its own process while this one imports the rest
     from qml_entanglement.config import ConfigError
     from qml_entanglement.training import run_experiment
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sqlite3
 import subprocess
@@ -116,8 +117,10 @@ def test_config_mistake_exits_cleanly_without_a_run(store_uri):
     assert client.search_runs([e.experiment_id for e in client.search_experiments()]) == []
 
 
-def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri):
-    """A real Ctrl-C (SIGINT) in the middle of a long run."""
+@pytest.mark.parametrize("writer", ["inline", "process"])
+def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri, writer):
+    """A real Ctrl-C in the middle of a long run: SIGINT to the whole process group, so a
+    metric writer process gets it too."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -125,12 +128,14 @@ def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri):
             "experiment=vqc_adhoc",
             "trainer.epochs=1000000",
             "tracking.flush_seconds=0.2",
+            f"tracking.writer={writer}",
             f"tracking.uri={store_uri}",
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
     # Poll the database read-only with sqlite3: an MlflowClient opened while the run creates
     # the store would race its schema migration.
@@ -147,7 +152,7 @@ def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri):
         except sqlite3.Error:  # store not created yet
             pass
     assert logged >= 20, proc.poll()
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)
     proc.communicate(timeout=60)
     assert proc.returncode != 0
     client, run = only_run(store_uri)

@@ -244,6 +244,7 @@ class TrackingSchema:
     uri: str
     experiment: str
     flush_seconds: float = _f(5.0, ge=0.0)
+    writer: str = _f("auto", choices=("auto", "process", "inline"))
     artifacts: bool = True
 
 

@@ -1,6 +1,29 @@
-"""MLflow tracking: the store and a batching run logger."""
+"""MLflow tracking: the store, a batching run logger, and a background metric writer.
 
-from .run_logger import RunLogger
-from .store import DEFAULT_URI, ensure_experiment, ensure_store, resolve_tracking_uri
+Names load lazily, so ``qml_entanglement.tracking.writer`` can start its process before this
+process pays MLflow's imports.
+"""
 
-__all__ = ["DEFAULT_URI", "RunLogger", "ensure_experiment", "ensure_store", "resolve_tracking_uri"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RunLogger": "run_logger",
+    "DEFAULT_URI": "store",
+    "ensure_experiment": "store",
+    "ensure_store": "store",
+    "resolve_tracking_uri": "store",
+    "MetricWriter": "writer",
+    "start_writer": "writer",
+    "wants_writer": "writer",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)

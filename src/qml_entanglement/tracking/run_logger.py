@@ -2,8 +2,11 @@
 
 On the sqlite store one ``log_metric`` call costs about 10 ms, more than a whole epoch of the
 engine, so metrics are buffered and flushed with ``log_batch`` every ``flush_seconds``, at the
-end, and on any exception, Ctrl-C or SIGTERM: nothing logged is lost. A run that does not end
-normally is marked FAILED with the error text as a tag and an ``error.txt`` artifact.
+end, and on any exception, Ctrl-C or SIGTERM: nothing logged is lost. Given a ready
+:class:`~qml_entanglement.tracking.writer.MetricWriter`, buffers are handed to that process
+every ``HANDOVER_SECONDS`` instead and stored on another core while training goes on; closing
+the run waits until the writer has stored all of them. A run that does not end normally is
+marked FAILED with the error text as a tag and an ``error.txt`` artifact.
 """
 
 from __future__ import annotations
@@ -20,10 +23,10 @@ from typing import Any
 from mlflow.entities import Metric, Param, RunTag
 
 from .store import ensure_experiment, ensure_store
+from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row
 
-_BATCH_METRICS = 1000  # MLflow's limit per log_batch call
 _BATCH_PARAMS = 100
-_TAG_LIMIT = 5000
+HANDOVER_SECONDS = 0.25  # how often buffered metrics go to a ready writer process
 
 
 class RunLogger:
@@ -43,6 +46,7 @@ class RunLogger:
         run_name: str,
         tags: dict[str, str] | None = None,
         flush_seconds: float = 5.0,
+        writer: MetricWriter | None = None,
     ):
         self.uri = uri
         self.client = ensure_store(uri)
@@ -50,7 +54,8 @@ class RunLogger:
         self.run_name = run_name
         self.tags = dict(tags or {})
         self.flush_seconds = flush_seconds
-        self._buffer: list[Metric] = []
+        self.writer = writer
+        self._buffer: list[Row] = []
         self._last_flush = time.monotonic()
         self.run_id: str | None = None
         self._previous_handlers: dict[int, object] = {}
@@ -61,6 +66,8 @@ class RunLogger:
         run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=self.tags)
         self.run_id = run.info.run_id
         self.artifact_uri = run.info.artifact_uri
+        if self.writer is not None:
+            self.writer.open(self.uri, self.run_id)
         for signum in (signal.SIGINT, signal.SIGTERM):
             # outside the main thread signal handling stays with the host
             with contextlib.suppress(ValueError):
@@ -77,21 +84,39 @@ class RunLogger:
     def __exit__(self, exc_type, exc, tb) -> bool:
         for signum, handler in self._previous_handlers.items():
             signal.signal(signum, handler)
+        store_error: Exception | None = None
         try:
             self.flush()
-        finally:
-            if exc_type is None:
+            self._sync_writer()
+        except Exception as error:  # metrics could not be stored: the run cannot be FINISHED
+            store_error = error
+        try:
+            if exc_type is None and store_error is None:
                 self.client.set_terminated(self.run_id, "FINISHED")
+            elif exc_type is None:
+                self._mark_failed(type(store_error), store_error, store_error.__traceback__)
             else:
                 self._mark_failed(exc_type, exc, tb)
+        finally:
+            if self.writer is not None:
+                self.writer.close(self.run_id)
+        if store_error is not None and exc_type is None:
+            raise store_error
         return False
+
+    def _sync_writer(self) -> None:
+        """Wait for the writer to store this run's batches; write what it could not."""
+        if self.writer is None:
+            return
+        leftover, _ = self.writer.sync(self.run_id)
+        self._write(leftover)
 
     def _mark_failed(self, exc_type, exc, tb) -> None:
         reason = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "error"
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         try:
             message = f"{exc_type.__name__}: {exc}"
-            self.client.set_tag(self.run_id, "error", message[:_TAG_LIMIT])
+            self.client.set_tag(self.run_id, "error", message[:TAG_LIMIT])
             self.client.set_tag(self.run_id, "failure_reason", reason)
             self.log_text(text, "error.txt")
         finally:
@@ -104,7 +129,7 @@ class RunLogger:
             self.client.log_batch(self.run_id, params=items[i : i + _BATCH_PARAMS])
 
     def set_tags(self, tags: dict[str, Any]) -> None:
-        items = [RunTag(k, str(v)[:_TAG_LIMIT]) for k, v in tags.items()]
+        items = [RunTag(k, str(v)[:TAG_LIMIT]) for k, v in tags.items()]
         self.client.log_batch(self.run_id, tags=items)
 
     def log_epoch(self, step: int, metrics: dict[str, float]) -> None:
@@ -114,9 +139,11 @@ class RunLogger:
         """
         stamp = int(time.time() * 1000)
         self._buffer.extend(
-            Metric(k, float(v), stamp, step) for k, v in metrics.items() if math.isfinite(v)
+            (k, float(v), stamp, step) for k, v in metrics.items() if math.isfinite(v)
         )
-        if time.monotonic() - self._last_flush >= self.flush_seconds:
+        handover = self.writer is not None and self.writer.ready()
+        interval = min(HANDOVER_SECONDS, self.flush_seconds) if handover else self.flush_seconds
+        if time.monotonic() - self._last_flush >= interval:
             self.flush()
         if self._stop_signal is not None:
             raise KeyboardInterrupt(f"received signal {self._stop_signal}")
@@ -126,10 +153,16 @@ class RunLogger:
         self.log_epoch(0, metrics)
 
     def flush(self) -> None:
-        buffer, self._buffer = self._buffer, []
-        for i in range(0, len(buffer), _BATCH_METRICS):
-            self.client.log_batch(self.run_id, metrics=buffer[i : i + _BATCH_METRICS])
+        """Hand the buffered metrics to the writer process if it is ready, else store them."""
+        rows, self._buffer = self._buffer, []
+        if self.writer is None or not self.writer.submit(self.uri, self.run_id, rows):
+            self._write(rows)
         self._last_flush = time.monotonic()
+
+    def _write(self, rows: list[Row]) -> None:
+        metrics = [Metric(*row) for row in rows]
+        for i in range(0, len(metrics), BATCH_METRICS):
+            self.client.log_batch(self.run_id, metrics=metrics[i : i + BATCH_METRICS])
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
         self.client.log_artifact(self.run_id, str(path), artifact_path)

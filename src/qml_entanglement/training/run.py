@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from ..config import ConfigError, validate
 from ..sweeps import membership
 from ..tracking import RunLogger, ensure_experiment, ensure_store, resolve_tracking_uri
+from ..tracking.writer import start_writer, wants_writer
 from .build import Components, build
 from .entanglement import block_entangling_power, entanglement_metric_names
 from .loop import EncodedData, train
@@ -132,8 +133,15 @@ def run_experiment(
     history: list[dict[str, float]] = []
     timings = {"build": time.perf_counter() - tic}
     tic = time.perf_counter()
+    in_sweep = membership.sweep_id_of(cfg) is not None
+    writer = start_writer() if wants_writer(cfg.tracking.writer, in_sweep) else None
     with RunLogger(
-        uri, cfg.tracking.experiment, cfg.run_name, tags, flush_seconds=cfg.tracking.flush_seconds
+        uri,
+        cfg.tracking.experiment,
+        cfg.run_name,
+        tags,
+        flush_seconds=cfg.tracking.flush_seconds,
+        writer=writer,
     ) as run:
         run.log_params(flatten(OmegaConf.to_container(cfg, resolve=True)))
         timings["tracking"] = time.perf_counter() - tic
@@ -169,6 +177,9 @@ def run_experiment(
             if bar is not None:
                 bar.close()
             timings["train"] = time.perf_counter() - tic
+            tic = time.perf_counter()
+            run.flush()  # a writer process stores the rest while the plots are drawn
+            timings["tracking"] += time.perf_counter() - tic
             tic = time.perf_counter()
             if history and cfg.tracking.artifacts:
                 _log_history(run, history, metric_names)

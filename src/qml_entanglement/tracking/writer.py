@@ -1,0 +1,265 @@
+"""A child process that writes metric batches to MLflow while the training process computes.
+
+Why a process: on MLflow's sqlite store each metric value costs about 70 us of SQLAlchemy ORM
+work, pure Python; a cheap epoch (workload S: 0.5 ms, 8-10 values) produces values about as fast
+as one core can store them. A writer *thread* would only take turns with training on the GIL
+(measured: no gain); a writer *process* runs on a spare core, so the store writes overlap
+training and the per-run plots instead of following them.
+
+One writer serves every run of its parent process. It is started early (``start_writer()``,
+called first thing by ``pipelines/train.py``) because it pays MLflow's imports (about 2 s) in
+the background; until it reports ready, :class:`~qml_entanglement.tracking.RunLogger` keeps
+writing in process, so correctness never depends on it:
+
+- every batch handed over stays *pending* in the parent until the writer confirms it; batches
+  the writer could not write (store error) or never confirmed (writer died) go back to the
+  caller of :meth:`MetricWriter.sync`, which writes them itself (MLflow ignores exact duplicates);
+- the writer ignores SIGINT and SIGTERM (a Ctrl-C reaches the whole process group): the parent
+  stops at an epoch boundary, syncs, and closes its run;
+- if the parent dies without closing a run (SIGKILL, out of memory), the writer sees its pipe
+  close, stores everything it has received, and marks the run FAILED with
+  ``failure_reason=killed``, so no half-written run is left RUNNING.
+
+Protocol (two OS pipes wrapped in :class:`multiprocessing.connection.Connection`, messages
+are tuples):
+parent -> writer ``("open", uri, run_id)``, ``("batch", seq, uri, run_id, rows)`` with rows
+``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent ``("ready",)``,
+``("done", seq, error_or_None)``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+
+Row = tuple[str, float, int, int]
+BATCH_METRICS = 1000  # MLflow's limit per log_batch call
+TAG_LIMIT = 5000
+
+
+@dataclass
+class _Batch:
+    uri: str
+    run_id: str
+    rows: list[Row]
+    error: str | None = None
+
+
+@dataclass
+class MetricWriter:
+    """Parent-side handle of the writer process (see the module docstring)."""
+
+    process: subprocess.Popen
+    sender: Connection
+    receiver: Connection
+    is_ready: bool = False
+    broken: bool = False
+    _seq: int = 0
+    _pending: dict[int, _Batch] = field(default_factory=dict)
+    _failed: dict[int, _Batch] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls) -> MetricWriter:
+        """Start ``python -m qml_entanglement.tracking.writer`` (a fresh interpreter, unlike a
+        forked child it inherits no locks or open database connections, and unlike
+        multiprocessing's spawn it does not re-run the caller's main script)."""
+        to_child_read, to_child_write = os.pipe()
+        to_parent_read, to_parent_write = os.pipe()
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                __name__,
+                str(to_child_read),
+                str(to_parent_write),
+                str(os.getpid()),
+            ],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(to_child_read, to_parent_write),
+        )
+        os.close(to_child_read)
+        os.close(to_parent_write)
+        writer = cls(
+            process,
+            Connection(to_child_write, readable=False),
+            Connection(to_parent_read, writable=False),
+        )
+        atexit.register(writer.shutdown)
+        return writer
+
+    # ------------------------------------------------------------------------------ parent
+    def ready(self) -> bool:
+        """True once the writer has imported MLflow and nothing has gone wrong with it."""
+        if not self.is_ready and not self.broken:
+            self._receive(timeout=0.0)
+        return self.is_ready and not self.broken
+
+    def open(self, uri: str, run_id: str) -> bool:
+        return self._send(("open", uri, run_id))
+
+    def submit(self, uri: str, run_id: str, rows: list[Row]) -> bool:
+        """Hand ``rows`` over; False (and nothing kept) when the writer cannot take them."""
+        if not rows or not self.ready():
+            return False
+        self._seq += 1
+        batch = _Batch(uri, run_id, rows)
+        if not self._send(("batch", self._seq, uri, run_id, rows)):
+            return False
+        self._pending[self._seq] = batch
+        self._receive(timeout=0.0)  # collect confirmations so far
+        return True
+
+    def sync(self, run_id: str, timeout: float = 600.0) -> tuple[list[Row], str | None]:
+        """Wait until every batch of ``run_id`` is stored; return the rows the writer could not
+        store (for the caller to write) and the writer's error, if any."""
+        deadline = time.monotonic() + timeout
+        while self._owned(self._pending, run_id) and not self.broken:
+            if time.monotonic() > deadline:
+                self.broken = True  # stuck: stop using it, the caller writes the rest
+                break
+            self._receive(timeout=0.5)
+        leftover: list[Row] = []
+        error = None
+        for seq in self._owned(self._failed, run_id):
+            batch = self._failed.pop(seq)
+            leftover.extend(batch.rows)
+            error = batch.error
+        if self.broken:  # unconfirmed batches may or may not be stored: write them again
+            for seq in self._owned(self._pending, run_id):
+                leftover.extend(self._pending.pop(seq).rows)
+            error = error or "the metric writer process stopped"
+        return leftover, error
+
+    def close(self, run_id: str) -> None:
+        self._send(("close", run_id))
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Close the pipe (the writer stores what it has and exits) and wait for it."""
+        self.broken = True
+        self.sender.close()
+        self.receiver.close()
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    @staticmethod
+    def _owned(batches: dict[int, _Batch], run_id: str) -> list[int]:
+        return [seq for seq, batch in batches.items() if batch.run_id == run_id]
+
+    def _send(self, message: tuple) -> bool:
+        if self.broken:
+            return False
+        try:
+            self.sender.send(message)
+            return True
+        except (OSError, ValueError):
+            self.broken = True
+            return False
+
+    def _receive(self, timeout: float) -> None:
+        try:
+            while self.receiver.poll(timeout):
+                timeout = 0.0
+                message = self.receiver.recv()
+                if message[0] == "ready":
+                    self.is_ready = True
+                elif message[0] == "done":
+                    _, seq, error = message
+                    batch = self._pending.pop(seq, None)
+                    if error is not None and batch is not None:
+                        batch.error = error
+                        self._failed[seq] = batch
+        except (EOFError, OSError):
+            self.broken = True
+        if not self.broken and self.process.poll() is not None:
+            self.broken = True
+
+
+_WRITER: MetricWriter | None = None
+
+
+def start_writer() -> MetricWriter:
+    """This process's writer, started on first call (cheap to call again)."""
+    global _WRITER
+    if _WRITER is None or _WRITER.broken:
+        _WRITER = MetricWriter.start()
+    return _WRITER
+
+
+WRITER_MODES = ("auto", "process", "inline")
+
+
+def wants_writer(mode: str, in_sweep: bool) -> bool:
+    """Whether runs should use the writer process: ``process`` always, ``inline`` never,
+    ``auto`` for a single run on a machine with a spare core (a sweep's workers already keep
+    every core busy, so there a writer would only add a process per worker)."""
+    if mode == "auto":
+        return not in_sweep and (os.cpu_count() or 1) > 1
+    return mode == "process"
+
+
+# ------------------------------------------------------------------------------------- child
+def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
+    """The writer process: store batches in arrival order until the parent's end closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    import logging
+
+    from mlflow.entities import Metric
+    from mlflow.tracking import MlflowClient
+
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
+    clients: dict[str, MlflowClient] = {}
+    open_runs: dict[str, str] = {}
+
+    def client(uri: str) -> MlflowClient:
+        if uri not in clients:
+            clients[uri] = MlflowClient(tracking_uri=uri)
+        return clients[uri]
+
+    sender.send(("ready",))
+    while True:
+        try:
+            message = receiver.recv()
+        except (EOFError, OSError):
+            break
+        kind = message[0]
+        if kind == "open":
+            open_runs[message[2]] = message[1]
+            with contextlib.suppress(Exception):  # connect now, not at the first batch
+                client(message[1])
+        elif kind == "close":
+            open_runs.pop(message[1], None)
+        elif kind == "batch":
+            _, seq, uri, run_id, rows = message
+            error = None
+            try:
+                metrics = [Metric(*row) for row in rows]
+                for i in range(0, len(metrics), BATCH_METRICS):
+                    client(uri).log_batch(run_id, metrics=metrics[i : i + BATCH_METRICS])
+            except Exception as exc:  # reported to the parent, which writes the rows itself
+                error = f"{type(exc).__name__}: {exc}"[:TAG_LIMIT]
+            with contextlib.suppress(OSError):  # the parent is gone: keep storing what came
+                sender.send(("done", seq, error))
+    for run_id, uri in open_runs.items():  # the parent died without closing these runs
+        try:
+            client(uri).set_tag(run_id, "failure_reason", "killed")
+            client(uri).set_tag(
+                run_id, "error", f"training process {parent_pid} ended without closing the run"
+            )
+            client(uri).set_terminated(run_id, "FAILED")
+        except Exception:  # best effort: nothing left to report to
+            pass
+
+
+if __name__ == "__main__":
+    read_fd, write_fd, parent = (int(arg) for arg in sys.argv[1:4])
+    serve(Connection(read_fd, writable=False), Connection(write_fd, readable=False), parent)
