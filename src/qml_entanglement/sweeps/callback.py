@@ -23,6 +23,7 @@ import json
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 
 from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
-from .workers import start_warm_workers, uses_joblib
+from .workers import joblib_settings, start_warm_workers, uses_joblib
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ class SweepCallback(Callback):
         self.exit_on_failure = exit_on_failure
         self.prewarm = prewarm
         self._launcher_is_joblib = False
-        self._parent = None
+        self._workers: dict[str, Any] | None = None
         self._state: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------- launching process
@@ -66,7 +67,7 @@ class SweepCallback(Callback):
         self._launcher_is_joblib = uses_joblib(config)
         if self.prewarm:  # first, so the workers import while this process sets the sweep up
             start_warm_workers(config, config.tracking.uri)
-        from .parent import ParentRun, count_jobs, sweep_definition, sweep_id  # imports MLflow
+        from .parent import count_jobs, open_parent, sweep_definition, sweep_id
 
         sweep_dir = Path(str(config.hydra.sweep.dir))
         sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -74,31 +75,32 @@ class SweepCallback(Callback):
         identity = sweep_id(config)
         name = str((config.get("sweep") or {}).get("name") or "multirun")
         definition = sweep_definition(config)
-        self._parent = ParentRun(config.tracking.uri, config.tracking.experiment, identity)
-        parent_run_id = self._parent.open(name, definition)
+        experiment = str(config.tracking.experiment)
+        self._workers = joblib_settings(config) if self._launcher_is_joblib else None
+        parent = self._in_worker(
+            open_parent, config.tracking.uri, experiment, identity, name, definition
+        )
         self._state = {
             "sweep_id": identity,
             "name": name,
-            "parent_run_id": parent_run_id,
-            "tracking_uri": self._parent.uri,
-            "experiment": str(config.tracking.experiment),
-            "experiment_id": self._parent.experiment_id,
+            **parent,
+            "experiment": experiment,
             "sweep_dir": str(sweep_dir),
             "definition": definition,
             "group_by": _group_by(config),
             "expected_jobs": count_jobs(config),
-            "resumed": self._parent.resumed,
             "started": time.time(),
             "tic": tic,
         }
+        parent_run_id = parent["parent_run_id"]
         _pass_to_jobs(config, {ENV_SWEEP_ID: identity, ENV_PARENT_RUN_ID: parent_run_id})
         self._write_record(status="RUNNING")
         atexit.register(self._close_at_exit)
         jobs = self._state["expected_jobs"]
         print(
             f"sweep {identity}: {jobs if jobs is not None else '?'} jobs, "
-            f"{'resumed ' if self._parent.resumed else ''}parent run {parent_run_id}, "
-            f"tracking {self._parent.uri} (experiment '{config.tracking.experiment}')",
+            f"{'resumed ' if parent['resumed'] else ''}parent run {parent_run_id}, "
+            f"tracking {parent['tracking_uri']} (experiment '{experiment}')",
             flush=True,
         )
 
@@ -125,7 +127,7 @@ class SweepCallback(Callback):
     # ----------------------------------------------------------------------------- closing
     def _close(self, interrupted: bool = False) -> bool:
         """Close the parent run and report; True if any job failed or went missing."""
-        if self._state is None or self._parent is None:
+        if self._state is None:
             return False
         state, self._state = self._state, None
         outcomes = read_outcomes(state["sweep_dir"])
@@ -134,13 +136,24 @@ class SweepCallback(Callback):
             counts["missing"] = max(counts["missing"], 1)  # the sweep did not get to its end
         wall = time.perf_counter() - state["tic"]
         record = _record(state, counts, outcomes, wall)
+        reason = None
+        if interrupted or counts["missing"]:  # runs whose worker died still say RUNNING
+            reason = "interrupted" if interrupted else "its worker was lost"
         try:
-            if interrupted or counts["missing"]:  # runs whose worker died still say RUNNING
-                reason = "interrupted" if interrupted else "its worker was lost"
-                record["orphaned_runs_failed"] = self._parent.fail_orphans(reason)
-            record["status"] = self._parent.close(counts, wall, record)
+            from .parent import close_parent
+
+            keys = ("tracking_uri", "experiment", "sweep_id", "parent_run_id")
+            args = (*(state[k] for k in keys), counts, wall, record, reason)
+            if not interrupted:
+                closed = self._in_worker(close_parent, *args)
+            elif "mlflow" in sys.modules:
+                closed = close_parent(*args)
+            else:  # at exit after a Ctrl-C: no workers, and too late to import MLflow here
+                closed = _close_in_subprocess(args)
+            record.update(closed)
         except Exception as exc:  # the summary matters more than the parent run's last words
-            log.warning("could not close parent run %s: %s", state["parent_run_id"], exc)
+            run_id = state["parent_run_id"]
+            print(f"sweep: could not close parent run {run_id}: {exc}", file=sys.stderr)
             record["status"] = "FAILED"
         Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
         print(
@@ -156,6 +169,19 @@ class SweepCallback(Callback):
         )
         return bool(counts["failed"] or counts["missing"])
 
+    def _in_worker(self, function: Callable[..., Any], *args: Any) -> Any:
+        """``function(*args)`` in a warm joblib worker, which has MLflow imported already (the
+        launching process then never imports it: about 3 s of CPU less while the workers start
+        on the same cores); in this process for other launchers, or if that fails."""
+        if self._workers is not None:
+            try:
+                from joblib import Parallel, delayed
+
+                return Parallel(**self._workers)([delayed(function)(*args)])[0]
+            except Exception as exc:  # e.g. the workers are gone after a Ctrl-C
+                log.debug("running %s here: %s", function.__name__, exc)
+        return function(*args)
+
     def _close_at_exit(self) -> None:
         if self._state is not None:
             print("sweep ended early: closing its parent run", file=sys.stderr, flush=True)
@@ -166,6 +192,21 @@ class SweepCallback(Callback):
         record = _record(state, count([], state["expected_jobs"]), [], 0.0)
         record["status"] = status
         Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
+
+
+def _close_in_subprocess(args: tuple) -> dict[str, Any]:
+    """:func:`~.parent.close_parent` in a fresh interpreter (``python -m ...sweeps.parent``)."""
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "qml_entanglement.sweeps.parent", json.dumps(args, default=str)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.strip().splitlines()[-1] if proc.stderr else "failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def _pass_to_jobs(config: DictConfig, env: dict[str, str]) -> None:

@@ -17,8 +17,6 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from ..tracking import ensure_experiment, ensure_store, resolve_tracking_uri
-
 PARENT_ROLE = "parent"
 _IGNORED_KEYS = ("force", "sweep.id", "sweep.parent_run_id")
 
@@ -73,12 +71,14 @@ def count_jobs(config: DictConfig) -> int | None:
 class ParentRun:
     """The MLflow run that stands for a whole sweep; its jobs are its children."""
 
-    def __init__(self, uri: str | None, experiment: str, sweep_id: str):
+    def __init__(self, uri: str | None, experiment: str, sweep_id: str, run_id: str | None = None):
+        from ..tracking import ensure_experiment, ensure_store, resolve_tracking_uri
+
         self.uri = resolve_tracking_uri(uri)
         self.sweep_id = sweep_id
         self.client = ensure_store(self.uri)  # create store + experiment once, before any job
         self.experiment_id = ensure_experiment(self.client, self.uri, experiment)
-        self.run_id: str | None = None
+        self.run_id = run_id
         self.resumed = False
 
     def open(self, name: str, definition: list[str]) -> str:
@@ -142,3 +142,45 @@ class ParentRun:
         finally:
             self.client.set_terminated(self.run_id, status)
         return status
+
+
+# Plain functions over plain values, so the sweep callback can run them in a warm joblib worker
+# (which has MLflow imported anyway) instead of importing MLflow in the launching process.
+def open_parent(
+    uri: str | None, experiment: str, sweep_id: str, name: str, definition: list[str]
+) -> dict[str, Any]:
+    """Create the store and experiment if needed and open the sweep's parent run."""
+    parent = ParentRun(uri, experiment, sweep_id)
+    run_id = parent.open(name, definition)
+    return {
+        "parent_run_id": run_id,
+        "tracking_uri": parent.uri,
+        "experiment_id": parent.experiment_id,
+        "resumed": parent.resumed,
+    }
+
+
+def close_parent(
+    uri: str,
+    experiment: str,
+    sweep_id: str,
+    run_id: str,
+    counts: dict[str, int],
+    wall_seconds: float,
+    record: dict[str, Any],
+    orphans_reason: str | None,
+) -> dict[str, Any]:
+    """Fail the sweep's orphaned runs (if ``orphans_reason``) and close its parent run."""
+    parent = ParentRun(uri, experiment, sweep_id, run_id)
+    result: dict[str, Any] = {}
+    if orphans_reason is not None:
+        result["orphaned_runs_failed"] = parent.fail_orphans(orphans_reason)
+        record = {**record, **result}
+    result["status"] = parent.close(counts, wall_seconds, record)
+    return result
+
+
+if __name__ == "__main__":  # the sweep callback closing a parent run at exit
+    import sys
+
+    print(json.dumps(close_parent(*json.loads(sys.argv[1])), default=str))
