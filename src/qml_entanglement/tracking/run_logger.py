@@ -26,7 +26,7 @@ from .store import ensure_experiment, ensure_store
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row
 
 _BATCH_PARAMS = 100
-HANDOVER_SECONDS = 0.25  # how often buffered metrics go to a ready writer process
+HANDOVER_SECONDS = 0.02  # how often buffered metrics go to a ready writer process
 
 
 class RunLogger:

@@ -225,30 +225,43 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
             clients[uri] = MlflowClient(tracking_uri=uri)
         return clients[uri]
 
-    sender.send(("ready",))
-    while True:
-        try:
-            message = receiver.recv()
-        except (EOFError, OSError):
-            break
-        kind = message[0]
-        if kind == "open":
-            open_runs[message[2]] = message[1]
-            with contextlib.suppress(Exception):  # connect now, not at the first batch
-                client(message[1])
-        elif kind == "close":
-            open_runs.pop(message[1], None)
-        elif kind == "batch":
-            _, seq, uri, run_id, rows = message
+    def store(batches: list[tuple]) -> None:
+        """Store queued batches, one ``log_batch`` per run and 1000 values; confirm each."""
+        runs: dict[tuple[str, str], list[tuple]] = {}
+        for batch in batches:
+            runs.setdefault((batch[2], batch[3]), []).append(batch)
+        for (uri, run_id), group in runs.items():
             error = None
             try:
-                metrics = [Metric(*row) for row in rows]
+                metrics = [Metric(*row) for batch in group for row in batch[4]]
                 for i in range(0, len(metrics), BATCH_METRICS):
                     client(uri).log_batch(run_id, metrics=metrics[i : i + BATCH_METRICS])
             except Exception as exc:  # reported to the parent, which writes the rows itself
                 error = f"{type(exc).__name__}: {exc}"[:TAG_LIMIT]
-            with contextlib.suppress(OSError):  # the parent is gone: keep storing what came
-                sender.send(("done", seq, error))
+            for batch in group:
+                with contextlib.suppress(OSError):  # the parent is gone: keep storing
+                    sender.send(("done", batch[1], error))
+
+    sender.send(("ready",))
+    parent_alive = True
+    while parent_alive:
+        queued: list[tuple] = []
+        try:  # everything that has arrived: while one write runs, the next batches queue up
+            while not queued or receiver.poll(0):
+                message = receiver.recv()
+                if message[0] == "open":
+                    open_runs[message[2]] = message[1]
+                    with contextlib.suppress(Exception):  # connect now, not at the first batch
+                        client(message[1])
+                elif message[0] == "close":
+                    open_runs.pop(message[1], None)
+                elif message[0] == "batch":
+                    queued.append(message)
+                if len(queued) >= 200:
+                    break
+        except (EOFError, OSError):
+            parent_alive = False
+        store(queued)
     for run_id, uri in open_runs.items():  # the parent died without closing these runs
         try:
             client(uri).set_tag(run_id, "failure_reason", "killed")
