@@ -174,3 +174,19 @@ def test_bad_circuits_are_rejected_with_the_instruction_named():
     fm.rx(t, 0)
     with pytest.raises(CircuitCompileError, match="both data and trainable: t"):
         StatevectorSimulator(fm, fm.copy())
+
+
+def test_nested_single_threaded_blas_keeps_the_limit_until_the_outermost_block_ends():
+    from threadpoolctl import threadpool_info
+
+    from qml_entanglement.engine.statevector import single_threaded_blas
+
+    def blas_threads() -> list[int]:
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = blas_threads()
+    with single_threaded_blas():
+        with single_threaded_blas():
+            assert all(n == 1 for n in blas_threads())
+        assert all(n == 1 for n in blas_threads())  # the inner block did not lift it
+    assert blas_threads() == before

@@ -82,7 +82,10 @@ def rotation_matrix(op: Op, angle, adjoint: bool = False) -> np.ndarray:
     angle = np.asarray(angle, dtype=float)
     phases = np.exp(sign * 1j * angle[..., None] * op.eigvals)
     v = op.eigvecs
-    matrix = np.einsum("ij,...j,kj->...ik", v, phases, v.conj())
+    if angle.ndim == 0:  # one shared angle: a plain product is ~5x cheaper than einsum here
+        matrix = (v * phases) @ v.conj().T
+    else:
+        matrix = np.einsum("ij,...j,kj->...ik", v, phases, v.conj())
     # K = iA with A real (RY, ...): the rotation is real, and real factors halve the work
     return matrix.real if op.real_rotation else matrix
 

@@ -43,6 +43,9 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
+_blas_depth = 0  # how many single_threaded_blas blocks are open (only the outermost limits)
+
+
 @contextmanager
 def single_threaded_blas() -> Iterator[None]:
     """Run BLAS on one thread inside the engine.
@@ -50,10 +53,23 @@ def single_threaded_blas() -> Iterator[None]:
     Its matrix products are small; OpenBLAS's worker threads then spin after each call and
     slow the elementwise kernels that follow (measured on 2 cores, workload L unitary mode:
     75 ms per epoch single-threaded vs 167-217 ms with 2 threads). Parallelism comes from
-    running jobs side by side instead.
+    running jobs side by side instead. Nested blocks cost nothing: the training loop opens one
+    around all its epochs (setting the limit costs ~15 us, a few % of a small epoch).
     """
+    global _blas_depth
+    if _blas_depth:
+        _blas_depth += 1
+        try:
+            yield
+        finally:
+            _blas_depth -= 1
+        return
     with _threadpools().limit(limits=1, user_api="blas"):
-        yield
+        _blas_depth = 1
+        try:
+            yield
+        finally:
+            _blas_depth = 0
 
 
 def run_program(program: Program, psi: np.ndarray, angles: np.ndarray) -> np.ndarray:
@@ -158,6 +174,11 @@ class StatevectorSimulator:
     @property
     def num_features(self) -> int:
         return self.encoder.num_parameters
+
+    def session(self):
+        """A context for many calls in a row (a training loop): BLAS limited once, not per
+        call (see :func:`single_threaded_blas`)."""
+        return single_threaded_blas()
 
     def encode(self, features: np.ndarray) -> np.ndarray:
         """Feature-map states ``(B, 2**n)`` for ``features`` of shape ``(B, num_features)``."""

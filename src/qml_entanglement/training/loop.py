@@ -8,6 +8,7 @@ of ``E`` epochs logs ``E + 1`` steps. With full batches the evaluation that is l
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -64,39 +65,42 @@ def train(
     def objective(t: np.ndarray) -> float:
         return classifier.loss_value(t, data.train, data.y_train)
 
-    for step in range(epochs + 1):
-        start = time.perf_counter()
-        theta = result.theta
-        with_grad = optimizer.uses_gradient and full_batch
-        ev = classifier.evaluate(theta, data.train, data.y_train, with_grad=with_grad)
-        metrics: dict[str, float] = {"loss": ev.loss}
-        if data.has_labels:
-            metrics["train_accuracy"] = _accuracy(ev.class_probs, data.y_train)
-            if data.test is not None and len(data.y_test):
-                test = classifier.evaluate(theta, data.test, data.y_test, with_grad=False)
-                metrics["test_loss"] = test.loss
-                metrics["test_accuracy"] = _accuracy(test.class_probs, data.y_test)
-        if ev.grad is not None:
-            metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
-        states = ev.states if probe is None else ev.states[probe]
-        metrics.update(entanglement_summary(states))
-        if parameter_metrics is not None:
-            metrics.update(parameter_metrics(theta))
-        try:
-            if step < epochs:
-                if full_batch:
-                    result.theta = optimizer.step(
-                        theta, loss=ev.loss, grad=ev.grad, objective=objective
-                    )
-                else:
-                    result.theta = _minibatch_epoch(
-                        classifier, data, optimizer, theta, batch_size, rng
-                    )
-        finally:  # the evaluation is logged even when the update fails
-            metrics["epoch_seconds"] = time.perf_counter() - start
-            result.history.append({"epoch": step, **metrics})
-            if on_epoch is not None:
-                on_epoch(step, metrics)
+    # e.g. the statevector engine keeps BLAS on one thread for the whole loop at once
+    session = getattr(classifier.simulator, "session", contextlib.nullcontext)
+    with session():
+        for step in range(epochs + 1):
+            start = time.perf_counter()
+            theta = result.theta
+            with_grad = optimizer.uses_gradient and full_batch
+            ev = classifier.evaluate(theta, data.train, data.y_train, with_grad=with_grad)
+            metrics: dict[str, float] = {"loss": ev.loss}
+            if data.has_labels:
+                metrics["train_accuracy"] = _accuracy(ev.class_probs, data.y_train)
+                if data.test is not None and len(data.y_test):
+                    test = classifier.evaluate(theta, data.test, data.y_test, with_grad=False)
+                    metrics["test_loss"] = test.loss
+                    metrics["test_accuracy"] = _accuracy(test.class_probs, data.y_test)
+            if ev.grad is not None:
+                metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
+            states = ev.states if probe is None else ev.states[probe]
+            metrics.update(entanglement_summary(states))
+            if parameter_metrics is not None:
+                metrics.update(parameter_metrics(theta))
+            try:
+                if step < epochs:
+                    if full_batch:
+                        result.theta = optimizer.step(
+                            theta, loss=ev.loss, grad=ev.grad, objective=objective
+                        )
+                    else:
+                        result.theta = _minibatch_epoch(
+                            classifier, data, optimizer, theta, batch_size, rng
+                        )
+            finally:  # the evaluation is logged even when the update fails
+                metrics["epoch_seconds"] = time.perf_counter() - start
+                result.history.append({"epoch": step, **metrics})
+                if on_epoch is not None:
+                    on_epoch(step, metrics)
     return result
 
 
