@@ -195,11 +195,15 @@ class SweepCallback(Callback):
 
 
 def _close_in_subprocess(args: tuple) -> dict[str, Any]:
-    """:func:`~.parent.close_parent` in a fresh interpreter (``python -m ...sweeps.parent``)."""
+    """:func:`~.parent.close_parent` in a fresh interpreter (``python -m ...sweeps.parent``).
+
+    The arguments go through stdin: the sweep record lists every job, and a large sweep's
+    would exceed the kernel's limit for one command-line argument (128 KiB)."""
     import subprocess
 
     proc = subprocess.run(
-        [sys.executable, "-m", "qml_entanglement.sweeps.parent", json.dumps(args, default=str)],
+        [sys.executable, "-m", "qml_entanglement.sweeps.parent"],
+        input=json.dumps(args, default=str),
         capture_output=True,
         text=True,
         check=False,

@@ -183,4 +183,4 @@ def close_parent(
 if __name__ == "__main__":  # the sweep callback closing a parent run at exit
     import sys
 
-    print(json.dumps(close_parent(*json.loads(sys.argv[1])), default=str))
+    print(json.dumps(close_parent(*json.loads(sys.stdin.read())), default=str))
