@@ -41,8 +41,31 @@ def labels(
     return tags
 
 
+def config(
+    dataset: str = "moons",
+    ansatz: str = "real_amplitudes",
+    entanglement: str = "linear",
+    seed: int = 0,
+    **more: object,
+) -> dict[str, str]:
+    """Flattened config params as the training pipeline logs them (seed and bookkeeping too)."""
+    params = {
+        "seed": str(seed),
+        "dataset.name": dataset,
+        "model.ansatz.name": ansatz,
+        "model.ansatz.entanglement": entanglement,
+        "tracking.uri": "sqlite:///elsewhere.db",
+        "run_name": f"vqc-{dataset}",
+    }
+    params.update({k: str(v) for k, v in more.items()})
+    return params
+
+
 def make_known_runs(add: Callable[[Sequence[RunSpec]], list[str]]) -> dict[str, list[str]]:
     """Create runs whose correlations are known exactly; return their ids by group.
+
+    The configurations differ only in ``model.ansatz.entanglement``, so the default grouping
+    gives the groups ``entanglement=linear``, ``=full`` and ``=circular``.
 
     - group ``linear``: 3 seeds, meyer_wallach = 2 * loss + 1 (Pearson = Spearman = Kendall
       = +1, raw and differenced); von_neumann_entropy = loss ** 2.
@@ -60,7 +83,7 @@ def make_known_runs(add: Callable[[Sequence[RunSpec]], list[str]]) -> dict[str, 
             RunSpec(
                 history(loss, meyer_wallach=2 * loss + 1, von_neumann_entropy=loss**2),
                 tags=labels(entanglement="linear", seed=seed),
-                params={"seed": str(seed), "dataset.name": "moons"},
+                params=config(entanglement="linear", seed=seed),
             )
         )
     ids["linear"] = add(specs)
@@ -75,7 +98,7 @@ def make_known_runs(add: Callable[[Sequence[RunSpec]], list[str]]) -> dict[str, 
         else:
             frame = history(loss, meyer_wallach=mw, von_neumann_entropy=0.5 + 0.01 * epochs)
             tags = labels(entanglement="full", seed=seed)
-        specs.append(RunSpec(frame, tags=tags, params={"seed": str(seed)}))
+        specs.append(RunSpec(frame, tags=tags, params=config(entanglement="full", seed=seed)))
     ids["full"] = add(specs)
     loss = np.linspace(1.0, 0.2, 21)
     ids["circular"] = add(
@@ -83,6 +106,7 @@ def make_known_runs(add: Callable[[Sequence[RunSpec]], list[str]]) -> dict[str, 
             RunSpec(
                 history(loss, meyer_wallach=loss, von_neumann_entropy=-loss),
                 tags=labels(entanglement="circular", seed=0),
+                params=config(entanglement="circular", seed=0),
             )
         ]
     )

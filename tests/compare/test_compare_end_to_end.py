@@ -53,11 +53,14 @@ def test_train_then_compare(tmp_path):
     assert set(correlations["n_epochs"][correlations["series"] == "raw"]) == {5}  # steps 0..4
 
     summary = pd.read_csv(folder / "summary.csv")
-    vqc = summary[summary["group"].str.contains("dataset=ad_hoc")]
+    spearman_raw = summary[(summary["method"] == "spearman") & (summary["series"] == "raw")]
+    assert set(spearman_raw["group"]) == {"model=vqc", "model=bell_toy"}
+    vqc = spearman_raw[spearman_raw["group"] == "model=vqc"]
     assert set(vqc["n_runs"]) == {3}
-    assert vqc["spearman_raw_ci_method"].str.startswith("bootstrap").all()  # 5 points per run
-    toy = summary[summary["group"].str.contains("bell_toy")]
-    assert set(toy["spearman_raw_ci_method"]) == {"single run"}
+    assert vqc["ci_method"].str.startswith("bootstrap").all()  # 5 points per run
+    toy = spearman_raw[spearman_raw["group"] == "model=bell_toy"]
+    assert set(toy["ci_method"]) == {"single run"}
+    assert set(toy["relation"]) == {"identity"}  # the Bell toy's Meyer-Wallach is 1 - loss
 
     client = MlflowClient(uri)
     comparison = client.get_experiment_by_name("comparison")

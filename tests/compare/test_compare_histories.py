@@ -19,7 +19,7 @@ from qml_entanglement.compare.synthetic import RunSpec, learning_curves
 
 def _load(tracking_uri):
     client = MlflowClient(tracking_uri)
-    runs, _ = select_runs(client, tracking_uri, [EXPERIMENT], "", ["dataset"])
+    runs, _, _ = select_runs(client, tracking_uri, [EXPERIMENT], "")
     return load_histories(client, runs, "loss")
 
 

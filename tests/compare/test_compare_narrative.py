@@ -1,4 +1,4 @@
-"""The prose says what the numbers say: direction, trend versus changes, single runs."""
+"""The prose says what the intervals say: no strength words when an interval spans zero."""
 
 from __future__ import annotations
 
@@ -7,71 +7,91 @@ import math
 import pandas as pd
 import pytest
 
-from qml_entanglement.compare.narrative import group_paragraph, metric_sentences
+from qml_entanglement.compare.narrative import headline, metric_sentences
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.summary import column
 
 SETTINGS = CompareSettings()
 
 
-def _row(raw, raw_ci, diff, diff_ci, n_runs=5, method="fisher-z") -> pd.Series:
-    values = {"metric": "meyer_wallach", "n_runs": n_runs}
+def _rows(raw, raw_ci, diff, diff_ci, n_runs=5, relation="", group="g") -> pd.DataFrame:
+    rows = []
     for series, mean, (low, high) in (("raw", raw, raw_ci), ("diff", diff, diff_ci)):
-        values.update(
+        rows.append(
             {
-                column("spearman", series, "mean"): mean,
-                column("spearman", series, "ci_low"): low,
-                column("spearman", series, "ci_high"): high,
-                column("spearman", series, "ci_method"): method,
-                column("spearman", series, "n"): float(n_runs),
-                column("spearman", series, "n_significant"): 2.0,
-                column("spearman", series, "n_significant_positive"): 1.0,
+                "group": group,
+                "metric": "meyer_wallach",
+                "method": "spearman",
+                "series": series,
+                "n_runs": n_runs,
+                "n_defined": n_runs,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "ci_half_width": (high - low) / 2,
+                "ci_method": "fisher-z" if n_runs > 1 else "single run",
+                "seeds_for_target": 40.0,
+                "relation": relation,
+                "related_to": "loss" if relation else "",
             }
         )
-    return pd.Series(values)
+    return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize(
-    ("row", "expected"),
+    ("rows", "expected"),
     [
-        (_row(0.8, (0.6, 0.9), 0.5, (0.2, 0.7)), "related the same way"),
-        (_row(0.8, (0.6, 0.9), -0.4, (-0.6, -0.1)), "related the opposite way"),
-        (_row(0.8, (0.6, 0.9), 0.05, (-0.2, 0.3)), "common trend"),
-        (_row(0.1, (-0.3, 0.5), 0.5, (0.2, 0.7)), "reacts to each update"),
-        (_row(0.1, (-0.3, 0.5), 0.0, (-0.2, 0.2)), "no consistent relation"),
-        (_row(0.7, (math.nan, math.nan), 0.2, (math.nan, math.nan), 1, "single run"), "anecdotal"),
+        (_rows(0.8, (0.6, 0.9), 0.5, (0.2, 0.7)), "related the same way"),
+        (_rows(0.8, (0.6, 0.9), -0.4, (-0.6, -0.1)), "related the opposite way"),
+        (_rows(0.8, (0.6, 0.9), 0.05, (-0.2, 0.3)), "common trend"),
+        (_rows(0.1, (-0.3, 0.5), 0.5, (0.2, 0.7)), "reacts to each update"),
+        (_rows(0.7, (math.nan, math.nan), 0.2, (math.nan, math.nan), 1), "anecdotal"),
     ],
 )
-def test_interpretation_follows_the_intervals(row, expected):
-    assert expected in metric_sentences(row, SETTINGS)
+def test_interpretation_follows_the_intervals(rows, expected):
+    assert expected in metric_sentences(rows, SETTINGS)
 
 
-def test_sign_is_explained_in_words():
-    assert "tends to fall as the loss falls" in metric_sentences(
-        _row(0.8, (0.6, 0.9), 0.1, (-0.1, 0.3)), SETTINGS
-    )
-    assert "tends to rise as the loss falls" in metric_sentences(
-        _row(-0.8, (-0.9, -0.6), -0.1, (-0.3, 0.1)), SETTINGS
-    )
+def test_an_interval_spanning_zero_gets_no_strength_word():
+    text = metric_sentences(_rows(-0.53, (-0.9, 0.2), 0.05, (-0.2, 0.3)), SETTINGS)
+    assert "no evidence of an association across seeds" in text
+    for word in ("strong", "moderate", "weak"):
+        assert word not in text
 
 
-def test_significant_runs_of_both_signs_are_split():
-    text = metric_sentences(_row(0.1, (-0.3, 0.5), 0.0, (-0.2, 0.2)), SETTINGS)
-    assert "2 of 5 (1 positive, 1 negative) runs on the raw series" in text
+def test_strength_words_only_with_an_interval_excluding_zero():
+    text = metric_sentences(_rows(0.8, (0.6, 0.9), 0.1, (-0.1, 0.3)), SETTINGS)
+    assert "very strong positive association across seeds" in text
+    assert "falls as the loss falls" in text
+    text = metric_sentences(_rows(-0.4, (-0.6, -0.2), -0.1, (-0.3, 0.1)), SETTINGS)
+    assert "moderate negative association" in text and "rises as the loss falls" in text
+
+
+def test_precision_and_seeds_needed_are_stated():
+    text = metric_sentences(_rows(0.3, (-0.1, 0.6), 0.0, (-0.2, 0.2)), SETTINGS)
+    assert "±0.35 wide" in text and "about 40 seeds would narrow it to ±0.1" in text
+
+
+def test_identity_is_not_evidence():
+    text = metric_sentences(_rows(-1.0, (-1, -1), -1.0, (-1, -1), relation="identity"), SETTINGS)
+    assert "identity, not evidence" in text and "strong" not in text
 
 
 def test_undefined_correlation_is_said_so():
-    row = _row(math.nan, (math.nan, math.nan), math.nan, (math.nan, math.nan))
-    assert "undefined" in metric_sentences(row, SETTINGS)
+    rows = _rows(math.nan, (math.nan, math.nan), math.nan, (math.nan, math.nan))
+    assert "undefined" in metric_sentences(rows, SETTINGS)
 
 
-def test_group_prose_names_runs_and_caveats():
-    rows = pd.DataFrame([_row(0.8, (0.6, 0.9), 0.1, (-0.1, 0.3), method="bootstrap-bca")])
-    loss = pd.DataFrame({"start": [0.7, 0.9], "end": [0.3, 0.5]})
-    prose = group_paragraph("g", rows, loss, ["0", "1"], SETTINGS)
-    assert (
-        prose.intro == "2 runs (seeds 0, 1); the training loss goes from 0.800 to 0.400 on average."
+def test_headline_counts_configurations_whose_interval_excludes_zero():
+    summary = pd.concat(
+        [
+            _rows(0.8, (0.6, 0.9), 0.5, (0.2, 0.7), group="a"),
+            _rows(0.2, (-0.3, 0.6), 0.1, (-0.2, 0.3), group="b"),
+            _rows(-1.0, (-1, -1), -1.0, (-1, -1), relation="identity", group="c"),
+        ]
     )
-    assert len(prose.items) == 1
-    assert "2 seeds is few" in prose.caveats and "too narrow" in prose.caveats
-    assert "independent" in prose.caveats
+    text = headline(summary, SETTINGS)
+    assert text.startswith("Answer: ")
+    assert "clearly positive (metric falls with the loss) in 1 of 2 configuration(s)" in text
+    assert "in 1 of 2 on epoch-to-epoch changes" in text
+    assert "no evidence either way in the other 1" in text
+    assert "1 group x metric pair(s) are identities" in text

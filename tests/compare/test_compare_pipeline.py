@@ -40,7 +40,7 @@ def test_default_config_follows_the_contract(monkeypatch):
     assert settings.tracking_uri == "sqlite:///mlruns/mlflow.db"
     assert settings.experiments == ("qml-entanglement",)
     assert settings.filter == "attributes.status = 'FINISHED'"
-    assert settings.group_by == ("dataset", "ansatz", "entanglement")
+    assert settings.group_by is None  # auto: one group per configuration
     assert settings.name == "default"
     assert settings.report_dir == Path("reports/default")
     assert settings.comparison_experiment == "comparison"

@@ -31,11 +31,13 @@ REQUIRED_COLUMNS = {
     "series",
     "r",
     "p_value",
+    "q_value",
     "n_epochs",
+    "n_eff",
 }
-LINEAR = "dataset=moons, ansatz=real_amplitudes, entanglement=linear"
-FULL = "dataset=moons, ansatz=real_amplitudes, entanglement=full"
-CIRCULAR = "dataset=moons, ansatz=real_amplitudes, entanglement=circular"
+LINEAR = "entanglement=linear"
+FULL = "entanglement=full"
+CIRCULAR = "entanglement=circular"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +65,14 @@ def test_report_files_and_correlation_table(report):
     settings, result = report
     folder = result.directory
     assert folder == settings.output_dir / "default"
-    for name in ("report.md", "report.html", "correlations.csv", "summary.csv", "trends.csv"):
+    for name in (
+        "report.md",
+        "report.html",
+        "correlations.csv",
+        "summary.csv",
+        "trends.csv",
+        "controls.csv",
+    ):
         assert (folder / name).is_file(), name
     correlations = pd.read_csv(folder / "correlations.csv")
     assert set(correlations.columns) >= REQUIRED_COLUMNS
@@ -96,22 +105,30 @@ def test_nan_and_short_run_are_counted(built):
     assert set(diff["n_epochs"]) == {12} and set(diff["n_nan"]) == {2}
 
 
-def test_summary_has_one_row_per_group_and_metric_and_keeps_the_single_run(report):
+def test_summary_has_one_row_per_group_metric_method_series_and_keeps_the_single_run(report):
     _, result = report
     summary = pd.read_csv(result.directory / "summary.csv")
-    assert not summary.duplicated(["group", "metric"]).any()
-    assert len(summary) == 6
+    assert not summary.duplicated(["group", "metric", "method", "series"]).any()
+    assert len(summary) == 6 * 3 * 2
+    assert {"group", "metric", "n_runs", "mean", "ci_low", "ci_high"} <= set(summary.columns)
     circular = summary[summary["group"] == CIRCULAR]
     assert set(circular["n_runs"]) == {1}
-    assert set(circular["spearman_raw_ci_method"]) == {"single run"}
-    assert circular["spearman_raw_ci_low"].isna().all()
+    spearman_raw = circular[(circular["method"] == "spearman") & (circular["series"] == "raw")]
+    assert set(spearman_raw["ci_method"]) == {"single run"}
+    assert spearman_raw["ci_low"].isna().all()
 
-    linear = summary[(summary["group"] == LINEAR) & (summary["metric"] == "meyer_wallach")]
+    linear = summary[
+        (summary["group"] == LINEAR)
+        & (summary["metric"] == "meyer_wallach")
+        & (summary["method"] == "pearson")
+        & (summary["series"] == "raw")
+    ]
     row = linear.iloc[0]
-    assert row["pearson_raw_mean"] == pytest.approx(1.0)
-    assert row["pearson_raw_sig_share"] == pytest.approx(1.0)
+    assert row["mean"] == pytest.approx(1.0)
+    # meyer_wallach = 2 * loss + 1 is an identity, not a test: nothing significant counted
+    assert row["relation"] == "identity" and row["n_tested"] == 0
     assert row["n_runs"] == 3 and row["n_seeds"] == 3
-    assert {"dataset", "ansatz", "entanglement"} <= set(summary.columns)
+    assert set(summary["entanglement"]) == {"linear", "full", "circular"}
 
 
 def test_data_quality_lists_every_irregularity(built):
@@ -126,19 +143,22 @@ def test_data_quality_lists_every_irregularity(built):
     markdown = (result.directory / "report.md").read_text()
     for kind in ("missing_metric", "epoch_count_differs", "nan_values", "single_run_group"):
         assert kind in markdown
+    identities = quality[quality["kind"] == "identity"]
+    assert set(identities["group"]) == {LINEAR, FULL, CIRCULAR}
 
 
 def test_html_is_self_contained_and_markdown_links_resolve(report):
     _, result = report
     page = (result.directory / "report.html").read_text()
     sources = re.findall(r'src="([^"]+)"', page)
-    assert len(sources) == 1 + 3 * 2  # heatmap + two figures per group
+    # heatmap + overlay by entanglement pattern + two figures per group
+    assert len(sources) == 1 + 1 + 3 * 2
     assert all(s.startswith("data:image/png;base64,") for s in sources)
     assert "<script" not in page and "http://" not in page and "https://" not in page
     assert "<link" not in page
     for label in (LINEAR, FULL, CIRCULAR):
         assert label in page
-    assert "first differences" in page and "Caveats:" in page
+    assert "first differences" in page and "Caveats" in page and "Answer:" in page
     markdown = (result.directory / "report.md").read_text()
     for link in re.findall(r"\]\((figures/[^)]+)\)", markdown):
         assert (result.directory / link).is_file(), link
@@ -155,7 +175,7 @@ def test_report_is_logged_to_the_comparison_experiment(built):
     assert sorted(run.data.tags["selected_run_ids"].split(",")) == all_ids
     assert run.data.tags["selected_run_count"] == "7"
     assert run.data.metrics["n_runs_used"] == 7
-    key = "dataset_moons_ansatz_real_amplitudes_entanglement_linear/meyer_wallach/pearson_raw_mean"
+    key = "entanglement_linear/meyer_wallach/pearson_raw_mean"
     assert run.data.metrics[key] == pytest.approx(1.0)
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"report.html", "report.md", "summary.csv", RUN_IDS_ARTIFACT} <= artifacts
@@ -215,25 +235,103 @@ def test_many_run_ids_are_cut_in_the_tag_and_complete_in_the_artifact(
     assert Path(local).read_text().split() == ids
 
 
-def test_constant_metric_is_undefined_and_listed(add_runs, settings_for):
-    # No entangling gates: Meyer-Wallach stays 0 whatever the loss does.
-    loss = 1.0 / (1.0 + np.arange(12))
+def _primary_raw(summary: pd.DataFrame) -> pd.DataFrame:
+    chosen = summary[(summary["method"] == "spearman") & (summary["series"] == "raw")]
+    return chosen.set_index("metric")
+
+
+@pytest.mark.parametrize("noise", [0.0, 1e-16])
+def test_constant_metric_is_undefined_raw_and_differenced_and_gets_no_trend(
+    add_runs, settings_for, noise
+):
+    # No entangling gates: Meyer-Wallach stays 0.3 up to rounding whatever the loss does.
+    rng = np.random.default_rng(0)
+    loss = 1.0 / (1.0 + np.arange(12)) + 0.01 * rng.standard_normal(12)
     add_runs(
         [
             RunSpec(
-                history(loss, meyer_wallach=np.zeros(12), purity=loss**2),
+                history(
+                    loss,
+                    meyer_wallach=0.3 + noise * rng.standard_normal(12),
+                    purity=0.5 + 0.1 * rng.standard_normal(12),
+                ),
                 tags=labels(entanglement="none", seed=seed, metrics="meyer_wallach,purity"),
             )
             for seed in range(2)
         ]
     )
     result = build_report(settings_for(log_to_mlflow=False))
-    summary = pd.read_csv(result.directory / "summary.csv").set_index("metric")
-    assert np.isnan(summary.loc["meyer_wallach", "spearman_raw_mean"])
-    assert summary.loc["meyer_wallach", "spearman_raw_ci_method"] == "no defined correlation"
-    assert np.isfinite(summary.loc["purity", "spearman_raw_mean"])
+    summary = pd.read_csv(result.directory / "summary.csv")
+    raw = _primary_raw(summary)
+    assert np.isnan(raw.loc["meyer_wallach", "mean"])
+    assert raw.loc["meyer_wallach", "ci_method"] == "no defined correlation"
+    assert np.isfinite(raw.loc["purity", "mean"])
+    mw = summary[summary["metric"] == "meyer_wallach"]
+    assert mw["mean"].isna().all() and mw["ci_low"].isna().all()  # diff too: rounding noise
+    correlations = pd.read_csv(result.directory / "correlations.csv")
+    mw_rows = correlations[correlations["metric"] == "meyer_wallach"]
+    assert mw_rows["r"].isna().all() and mw_rows["p_value"].isna().all()
     quality = pd.read_csv(result.directory / "data_quality.csv")
     undefined = quality[quality["kind"] == "undefined_correlation"]
     assert len(undefined) == 2 * 2  # two runs x (raw, diff) of meyer_wallach
     assert undefined["detail"].str.contains("constant series").all()
+    trends = pd.read_csv(result.directory / "trends.csv")
+    mw_trends = trends[trends["metric"] == "meyer_wallach"]
+    assert mw_trends["rises_then_falls"].isna().all() and mw_trends["epoch_of_max"].isna().all()
+    assert np.isnan(raw.loc["meyer_wallach", "rises_then_falls_share"])
     assert "undefined in every run" in (result.directory / "report.md").read_text()
+
+
+def test_bell_toy_identity_is_reported_and_left_out_of_the_test_family(add_runs, settings_for):
+    # The Bell toy: Meyer-Wallach of the output state is exactly 1 - loss.
+    specs = []
+    for seed in range(3):
+        theta = np.linspace(0.1, 1.5, 30) + 0.05 * seed
+        loss = np.cos(theta) ** 2
+        specs.append(
+            RunSpec(
+                history(loss, meyer_wallach=1.0 - loss),
+                tags=labels(seed=seed, metrics="meyer_wallach"),
+                params={"seed": str(seed), "model.name": "bell_toy"},
+            )
+        )
+    add_runs(specs)
+    result = build_report(settings_for(log_to_mlflow=False))
+    correlations = pd.read_csv(result.directory / "correlations.csv")
+    assert np.allclose(correlations[correlations["series"] == "raw"]["r"], -1.0)
+    assert correlations["p_value"].isna().all() and correlations["q_value"].isna().all()
+    assert result.n_tests == 0 and result.n_significant == 0
+    assert correlations["relation"].str.startswith("identity").all()
+    quality = pd.read_csv(result.directory / "data_quality.csv")
+    assert (quality["kind"] == "identity").sum() == 1
+    markdown = (result.directory / "report.md").read_text()
+    assert "identity, not evidence" in markdown
+    assert "significant" not in markdown.split("## Summary")[0].split("Answer:")[1].split("\n")[0]
+
+
+def test_two_qubit_entropy_is_redundant_with_meyer_wallach(add_runs, settings_for):
+    rng = np.random.default_rng(3)
+    specs = []
+    for seed in range(3):
+        loss = 0.7 * np.exp(-np.arange(40) / 10) + 0.02 * rng.standard_normal(40)
+        mw = 0.2 + 0.3 * np.exp(-np.arange(40) / 15) + 0.02 * rng.standard_normal(40)
+        entropy = 0.8 * mw + 0.05 * rng.standard_normal(40)  # not an exact function of mw
+        specs.append(
+            RunSpec(
+                history(loss, meyer_wallach=mw, von_neumann_entropy=entropy),
+                tags=labels(seed=seed),
+                params={"seed": str(seed), "model.num_qubits": "2"},
+            )
+        )
+    add_runs(specs)
+    result = build_report(settings_for(log_to_mlflow=False))
+    correlations = pd.read_csv(result.directory / "correlations.csv")
+    entropy = correlations[correlations["metric"] == "von_neumann_entropy"]
+    mw = correlations[correlations["metric"] == "meyer_wallach"]
+    assert entropy["relation"].str.startswith("redundant").all()
+    assert entropy["q_value"].isna().all() and entropy["p_value"].notna().all()
+    assert mw["q_value"].notna().all()
+    # the family holds only Meyer-Wallach: BH over 3 runs, not 6
+    family = mw[(mw["method"] == "spearman") & (mw["series"] == "raw")]
+    ranked = np.sort(family["p_value"].to_numpy())
+    assert family["q_value"].max() <= max(ranked * 3 / np.arange(1, 4)) + 1e-12

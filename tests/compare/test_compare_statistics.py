@@ -14,8 +14,10 @@ from qml_entanglement.compare.statistics import (
     benjamini_hochberg,
     bootstrap_interval,
     correlate,
+    effective_sample_size,
     fisher_z_interval,
     pool,
+    seeds_needed,
 )
 
 # Student t quantiles t_{0.975, df} from a printed table (not from scipy).
@@ -70,18 +72,59 @@ def test_non_finite_values_are_excluded_and_counted():
     assert (d.n, d.n_nan) == (5, 4)
 
 
-@pytest.mark.parametrize(("n", "expected"), [(4, 2 / 24), (5, 2 / 120), (6, 2 / 720)])
-def test_spearman_p_value_of_a_short_perfect_series_is_exact(n, expected):
-    # Only the identity and the reversal of n ranks reach |rho| = 1: p = 2 / n!.
-    x = np.arange(n, dtype=float)
-    assert correlate(x, x**3, "spearman").p_value == pytest.approx(expected)
-    assert correlate(x, -x, "spearman").p_value == pytest.approx(expected)
-
-
-def test_spearman_p_value_of_a_long_series_is_scipys():
+@pytest.mark.parametrize("method", ["pearson", "spearman"])
+def test_naive_p_value_is_scipys_and_the_valid_one_is_larger_for_smooth_series(method):
     x = np.linspace(0, 1, 40)
     y = np.sin(9 * x)
-    assert correlate(x, y, "spearman").p_value == pytest.approx(stats.spearmanr(x, y).pvalue)
+    reference = {"pearson": stats.pearsonr, "spearman": stats.spearmanr}[method](x, y)
+    c = correlate(x, y, method)
+    assert c.r == pytest.approx(reference.statistic)
+    assert c.p_value_naive == pytest.approx(reference.pvalue, rel=1e-9)
+    assert c.n_eff < 40 / 2 and c.p_value > c.p_value_naive
+
+
+def _bartlett_n_eff(x, y):
+    """Independent oracle: Bartlett's variance of r with circular sample autocorrelations,
+    Var r = (1/n) sum_tau rho_x(tau) rho_y(tau), summed in the time domain with np.roll."""
+    x = np.asarray(x, float) - np.mean(x)
+    y = np.asarray(y, float) - np.mean(y)
+    n = len(x)
+    rho_x = np.array([np.dot(x, np.roll(x, -tau)) for tau in range(n)]) / np.dot(x, x)
+    rho_y = np.array([np.dot(y, np.roll(y, -tau)) for tau in range(n)]) / np.dot(y, y)
+    return min(1 + n / np.dot(rho_x, rho_y), n)
+
+
+@pytest.mark.parametrize("n", [30, 31, 101])
+def test_effective_sample_size_is_bartletts_formula(n):
+    rng = np.random.default_rng(n)
+    x = np.cumsum(rng.standard_normal(n))
+    y = np.cumsum(rng.standard_normal(n)) + np.linspace(0, 3, n)
+    assert float(effective_sample_size(x, y)) == pytest.approx(_bartlett_n_eff(x, y), rel=1e-9)
+
+
+def test_effective_sample_size_is_the_phase_randomisation_variance():
+    # Draw phase-randomised surrogates of x explicitly (random phases on every Fourier
+    # coefficient except the mean; the Nyquist term gets a random sign) and compare the
+    # variance of their correlation with y to the closed form.
+    rng = np.random.default_rng(5)
+    n = 64
+    x = np.cumsum(rng.standard_normal(n))
+    y = np.cumsum(rng.standard_normal(n))
+    spectrum = np.fft.rfft(x - x.mean())
+    draws = 20000
+    phases = np.exp(1j * rng.uniform(0, 2 * np.pi, (draws, spectrum.size)))
+    phases[:, 0] = 1.0
+    phases[:, -1] = rng.choice([-1.0, 1.0], draws)
+    surrogates = np.fft.irfft(spectrum * phases, n=n, axis=1)
+    r = np.array([np.corrcoef(s, y)[0, 1] for s in surrogates])
+    expected = 1 + 1 / np.mean(r**2)
+    assert float(effective_sample_size(x, y)) == pytest.approx(expected, rel=0.05)
+
+
+def test_white_noise_keeps_nearly_every_point():
+    rng = np.random.default_rng(1)
+    n_eff = effective_sample_size(rng.standard_normal((200, 100)), rng.standard_normal((200, 100)))
+    assert 85 < np.median(n_eff) <= 100
 
 
 def test_constant_and_short_series_are_undefined_not_errors():
@@ -174,3 +217,10 @@ def test_benjamini_hochberg_matches_hand_computation():
     assert q[[0, 1, 3, 4]] == pytest.approx([0.04, 0.04 * 4 / 3, 0.04 * 4 / 3, 0.5])
     assert math.isnan(q[2])
     assert benjamini_hochberg([np.nan]).tolist() == [pytest.approx(np.nan, nan_ok=True)]
+
+
+def test_seeds_needed_reaches_the_target_and_one_fewer_does_not():
+    spread, target = 0.4, 0.15
+    k = int(seeds_needed(spread, target))
+    assert stats.t.ppf(0.975, k - 1) * spread / math.sqrt(k) <= target
+    assert stats.t.ppf(0.975, k - 2) * spread / math.sqrt(k - 1) > target

@@ -21,10 +21,19 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare import plots
-from qml_entanglement.compare.data_quality import check_runs, to_frame, undefined_correlations
-from qml_entanglement.compare.histories import RunHistory, load_histories
-from qml_entanglement.compare.narrative import group_paragraph
+from qml_entanglement.compare.controls import control_table
+from qml_entanglement.compare.correlations import correlation_table
+from qml_entanglement.compare.data_quality import (
+    check_runs,
+    relation_issues,
+    to_frame,
+    undefined_correlations,
+)
+from qml_entanglement.compare.grouping import Grouping, build_groups, short_names
+from qml_entanglement.compare.histories import load_histories
+from qml_entanglement.compare.narrative import caveats, group_paragraph, headline
 from qml_entanglement.compare.publish import RUN_IDS_ARTIFACT, publish
+from qml_entanglement.compare.redundancy import find_relations
 from qml_entanglement.compare.report import (
     FigureFile,
     GroupSection,
@@ -32,14 +41,8 @@ from qml_entanglement.compare.report import (
     render_html,
     render_markdown,
 )
-from qml_entanglement.compare.selection import (
-    NoRunsMatchError,
-    check_store_exists,
-    group_label,
-    select_runs,
-)
+from qml_entanglement.compare.selection import NoRunsMatchError, check_store_exists, select_runs
 from qml_entanglement.compare.settings import CompareSettings, SettingsError
-from qml_entanglement.compare.statistics import add_q_values, correlation_table
 from qml_entanglement.compare.summary import summarise
 from qml_entanglement.compare.trends import trend_table
 from qml_entanglement.tracking import resolve_tracking_uri
@@ -89,13 +92,8 @@ def build_report(settings: CompareSettings) -> ReportResult:
     check_store_exists(uri, settings.experiments, settings.filter)
     client = MlflowClient(tracking_uri=uri)
     try:
-        runs, missing_experiments = select_runs(
-            client,
-            uri,
-            settings.experiments,
-            settings.filter,
-            settings.group_by,
-            page_size=settings.page_size,
+        runs, missing_experiments, excluded = select_runs(
+            client, uri, settings.experiments, settings.filter, page_size=settings.page_size
         )
     except MlflowException as error:
         if "filter" in str(error).lower() or "invalid" in str(error).lower():
@@ -112,26 +110,34 @@ def build_report(settings: CompareSettings) -> ReportResult:
             f"{len(runs)} run(s) of experiment(s) {', '.join(map(repr, settings.experiments))} "
             f"match filter {settings.filter!r}, but none has a usable history ({reasons})."
         )
-    issues = check_runs(
-        histories, problems, settings.group_by, settings.loss_metric, missing_experiments
-    )
-    correlations = add_q_values(
-        correlation_table(histories, settings.loss_metric, settings.methods, settings.group_by),
-        settings.alpha,
+    grouping = build_groups(histories, settings.group_by)
+    relations = find_relations(grouping.groups, settings.loss_metric)
+    issues = check_runs(grouping, problems, excluded, settings.loss_metric, missing_experiments)
+    issues += relation_issues(relations)
+    correlations = correlation_table(
+        grouping, settings.loss_metric, settings.methods, relations, settings.alpha
     )
     issues += undefined_correlations(correlations)
     timer.lap("correlate")
-    trends = trend_table(
-        histories, settings.loss_metric, settings.group_by, settings.rise_fall_tolerance
-    )
+    trends = trend_table(grouping, settings.loss_metric, settings.rise_fall_tolerance)
     rng = np.random.default_rng(settings.seed)
-    summary = summarise(histories, correlations, trends, settings, rng)
+    summary = summarise(grouping, correlations, trends, relations, settings, rng)
+    controls = control_table(grouping, settings.loss_metric, settings.ci.level)
     timer.lap("summarise")
 
-    sections, heatmap = _figures_and_prose(histories, summary, trends, settings)
+    sections = _group_sections(grouping, summary, trends, settings)
+    comparisons = _comparison_figures(grouping, summary, settings)
+    heatmap = None
+    if not summary.empty:
+        heatmap = FigureFile(
+            "heatmap",
+            "Mean correlation with the loss over seeds, groups x metrics (raw and differenced)",
+            plots.heatmap(summary, settings.primary_method, settings.plot_dpi),
+        )
     timer.lap("plots")
 
-    n_tests = int(np.isfinite(correlations["p_value"]).sum())
+    tested = np.isfinite(correlations["q_value"].to_numpy(dtype=float))
+    n_tests = int(tested.sum())
     n_significant = int(correlations["significant"].sum())
     quality = to_frame(issues)
     selected_ids = [r.run_id for r in runs]
@@ -140,32 +146,44 @@ def build_report(settings: CompareSettings) -> ReportResult:
         settings=settings,
         generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         tracking_uri=_display_uri(uri),
-        n_selected=len(runs),
+        n_selected=len(runs) + len(excluded),
         n_used=len(histories),
         n_tests=n_tests,
         n_significant=n_significant,
+        headline=headline(summary, settings),
+        caveats=caveats(correlations, summary, grouping.groups),
         summary=summary,
+        controls=controls,
         sections=sections,
         data_quality=quality,
         heatmap=heatmap,
+        comparisons=comparisons,
         files=(
             "report.html",
             "report.md",
             "correlations.csv",
             "summary.csv",
             "trends.csv",
+            "controls.csv",
             "data_quality.csv",
             RUN_IDS_ARTIFACT,
-            "figures/",
+            "figures/ (each figure as PNG, SVG and PDF)",
         ),
     )
-    _write(report_dir, content, correlations, summary, trends, quality, selected_ids)
+    tables = {
+        "correlations.csv": correlations,
+        "summary.csv": summary,
+        "trends.csv": trends,
+        "controls.csv": controls,
+        "data_quality.csv": quality,
+    }
+    _write(report_dir, content, tables, selected_ids)
     timer.lap("write")
 
     comparison_run_id = None
     if settings.log_to_mlflow:
         totals = {
-            "n_runs_selected": float(len(runs)),
+            "n_runs_selected": float(content.n_selected),
             "n_runs_used": float(len(histories)),
             "n_groups": float(len(sections)),
             "n_tests": float(n_tests),
@@ -178,7 +196,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
         timer.lap("publish")
     return ReportResult(
         directory=report_dir,
-        n_selected=len(runs),
+        n_selected=content.n_selected,
         n_used=len(histories),
         n_groups=len(sections),
         n_tests=n_tests,
@@ -188,56 +206,111 @@ def build_report(settings: CompareSettings) -> ReportResult:
     )
 
 
-def _figures_and_prose(
-    histories: list[RunHistory],
+def _group_sections(
+    grouping: Grouping,
     summary: pd.DataFrame,
     trends: pd.DataFrame,
     settings: CompareSettings,
-) -> tuple[list[GroupSection], FigureFile | None]:
-    by_group: dict[str, list[RunHistory]] = {}
-    for history in histories:
-        by_group.setdefault(group_label(settings.group_by, history.run.group), []).append(history)
+) -> list[GroupSection]:
     jobs = []
-    for label, members in by_group.items():
-        metrics = tuple(sorted({m for h in members for m in h.entanglement_metrics}))
-        columns = [settings.loss_metric, *metrics]
-        frames = tuple(h.frame[[c for c in columns if c in h.frame.columns]] for h in members)
+    for group in grouping.groups:
+        metrics = tuple(sorted({m for h in group.histories for m in h.entanglement_metrics}))
+        columns = [settings.loss_metric, *plots.ACCURACIES, *metrics]
+        frames = tuple(
+            h.frame[[c for c in columns if c in h.frame.columns]] for h in group.histories
+        )
         jobs.append(
-            plots.GroupPlotJob(label, frames, metrics, settings.loss_metric, settings.plot_dpi)
+            plots.GroupPlotJob(
+                group.label, frames, metrics, settings.loss_metric, settings.plot_dpi
+            )
         )
     rendered = plots.render_groups(jobs, settings.plot_workers)
-
     sections = []
-    for index, ((label, members), (lines, scatter)) in enumerate(
-        zip(by_group.items(), rendered, strict=True)
-    ):
-        rows = summary[summary["group"] == label] if not summary.empty else summary
-        loss_trend = trends[(trends["group"] == label) & (trends["metric"] == settings.loss_metric)]
-        prose = group_paragraph(label, rows, loss_trend, [h.run.seed for h in members], settings)
+    for index, (group, (lines, scatter)) in enumerate(zip(grouping.groups, rendered, strict=True)):
+        rows = summary[summary["group"] == group.label] if not summary.empty else summary
+        loss_trend = trends[
+            (trends["group"] == group.label) & (trends["metric"] == settings.loss_metric)
+        ]
+        prose = group_paragraph(group, rows, loss_trend, settings)
         figures = [
             FigureFile(
-                f"group{index:03d}_trajectories.png",
-                f"{label}: loss and entanglement metrics over training",
+                f"group{index:03d}_trajectories",
+                f"{group.label}: loss, accuracy and entanglement metrics over training",
                 lines,
             )
         ]
         if scatter is not None:
             figures.append(
                 FigureFile(
-                    f"group{index:03d}_vs_loss.png",
-                    f"{label}: entanglement metrics against the loss, coloured by epoch",
+                    f"group{index:03d}_vs_loss",
+                    f"{group.label}: entanglement metrics against the loss, coloured by epoch",
                     scatter,
                 )
             )
-        sections.append(GroupSection(label, len(members), prose, figures))
-    heatmap = None
-    if not summary.empty:
-        heatmap = FigureFile(
-            "heatmap.png",
-            "Mean correlation with the loss, groups x metrics (raw and differenced)",
-            plots.heatmap(summary, settings.primary_method, settings.plot_dpi),
+        sections.append(GroupSection(group.label, group.n_runs, prose, figures))
+    return sections
+
+
+def _comparison_figures(
+    grouping: Grouping, summary: pd.DataFrame, settings: CompareSettings
+) -> list[FigureFile]:
+    """Conditions on one axis: every swept key's values overlaid, and correlation vs each
+    numeric swept key."""
+    if len(grouping.groups) < 2:
+        return []
+    names = short_names(grouping.keys)
+    metrics = sorted(
+        {m for g in grouping.groups for h in g.histories for m in h.entanglement_metrics}
+    )
+    present = {c for g in grouping.groups for h in g.histories for c in h.frame.columns}
+    panels = [settings.loss_metric, *(a for a in plots.ACCURACIES if a in present), *metrics]
+    figures = []
+    for index, key in enumerate(grouping.keys):
+        values = sorted({g.values[key] for g in grouping.groups}, key=_numeric_first)
+        if len(values) < 2:
+            continue
+        frames_by_value = {
+            value: [h.frame for g in grouping.groups if g.values[key] == value for h in g.histories]
+            for value in values
+        }
+        short = names[key]
+        figures.append(
+            FigureFile(
+                f"by{index:02d}_{_safe(short)}",
+                f"Every metric over training for each value of {short} (mean over the runs "
+                "with that value, whatever their other settings)",
+                plots.overlay_by_value(frames_by_value, panels, short, settings.plot_dpi),
+            )
         )
-    return sections, heatmap
+        numeric = [v for v in values if _is_number(v)]
+        if len(numeric) >= 2 and not summary.empty and short in summary.columns:
+            figures.append(
+                FigureFile(
+                    f"corr_vs{index:02d}_{_safe(short)}",
+                    f"Mean correlation with the loss (interval over seeds) against {short}; "
+                    "each point is a group",
+                    plots.correlation_vs_value(
+                        summary, short, short, settings.primary_method, settings.plot_dpi
+                    ),
+                )
+            )
+    return figures
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return value.lower() not in ("nan", "inf", "-inf")
+
+
+def _numeric_first(value: str) -> tuple[int, float, str]:
+    return (0, float(value), value) if _is_number(value) else (1, 0.0, value)
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in text)
 
 
 def _display_uri(uri: str) -> str:
@@ -251,10 +324,7 @@ def _display_uri(uri: str) -> str:
 def _write(
     report_dir: Path,
     content: ReportContent,
-    correlations: pd.DataFrame,
-    summary: pd.DataFrame,
-    trends: pd.DataFrame,
-    quality: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
     run_ids: list[str],
 ) -> None:
     """Write every file into a temporary sibling folder, then swap it into place."""
@@ -263,14 +333,11 @@ def _write(
     try:
         figures = staging / "figures"
         figures.mkdir()
-        every_figure = [content.heatmap] if content.heatmap else []
-        every_figure += [f for s in content.sections for f in s.figures]
-        for figure in every_figure:
-            (figures / figure.filename).write_bytes(figure.png)
-        correlations.to_csv(staging / "correlations.csv", index=False)
-        summary.to_csv(staging / "summary.csv", index=False)
-        trends.to_csv(staging / "trends.csv", index=False)
-        quality.to_csv(staging / "data_quality.csv", index=False)
+        for figure in content.figures:
+            for fmt in plots.FORMATS:
+                (figures / f"{figure.stem}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
+        for name, table in tables.items():
+            table.to_csv(staging / name, index=False)
         (staging / RUN_IDS_ARTIFACT).write_text("\n".join(run_ids) + "\n")
         (staging / "report.md").write_text(render_markdown(content), encoding="utf-8")
         (staging / "report.html").write_text(render_html(content), encoding="utf-8")

@@ -6,15 +6,17 @@ Nothing here drops data silently: each finding becomes one row of the report's
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
+from qml_entanglement.compare.grouping import Grouping
 from qml_entanglement.compare.histories import HistoryProblem, RunHistory
-from qml_entanglement.compare.selection import group_label
+from qml_entanglement.compare.redundancy import IDENTITY, Relation
+from qml_entanglement.compare.selection import SelectedRun
 
 COLUMNS = ("kind", "group", "run_id", "seed", "detail")
 
@@ -31,36 +33,41 @@ class DataIssue:
 
 
 def check_runs(
-    histories: Sequence[RunHistory],
+    grouping: Grouping,
     problems: Sequence[HistoryProblem],
-    group_by: Sequence[str],
+    excluded: Sequence[tuple[SelectedRun, str]],
     loss_metric: str,
     missing_experiments: Sequence[str] = (),
 ) -> list[DataIssue]:
-    """List missing experiments, unusable runs, missing metrics, uneven epochs, NaNs, etc."""
+    """List missing experiments, runs set aside, pooled configurations, missing metrics, uneven
+    epochs, NaNs and single-run groups."""
     issues = [
         DataIssue("missing_experiment", "", "", "", f"experiment {name!r} does not exist")
         for name in missing_experiments
     ]
-    for problem in problems:
-        run = problem.run
-        issues.append(
-            DataIssue(
-                "unusable_run",
-                group_label(group_by, run.group),
-                run.run_id,
-                run.seed,
-                f"excluded: {problem.reason}",
+    issues += [
+        DataIssue("not_training_run", "", run.run_id, run.seed, f"excluded: {why}")
+        for run, why in excluded
+    ]
+    issues += [
+        DataIssue("unusable_run", "", p.run.run_id, p.run.seed, f"excluded: {p.reason}")
+        for p in problems
+    ]
+    for group in grouping.groups:
+        members = group.histories
+        label = group.label
+        if group.pooled:
+            differing = "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in group.pooled.items())
+            issues.append(
+                DataIssue(
+                    "pooled_configs",
+                    label,
+                    "",
+                    "",
+                    f"group_by pools runs whose configurations differ ({differing}): its "
+                    "runs are not replicates of one configuration",
+                )
             )
-        )
-
-    by_group: dict[tuple[str, ...], list[RunHistory]] = defaultdict(list)
-    for history in histories:
-        by_group[history.run.group].append(history)
-    grouped_problems = Counter(p.run.group for p in problems)
-
-    for group, members in by_group.items():
-        label = group_label(group_by, group)
         if len(members) < 2:
             issues.append(
                 DataIssue(
@@ -76,26 +83,31 @@ def check_runs(
         issues.extend(_seeds(members, label))
         for history in members:
             issues.extend(_run_content(history, label, loss_metric))
-    for group, count in grouped_problems.items():
-        if group not in by_group:
-            issues.append(
-                DataIssue(
-                    "empty_group",
-                    group_label(group_by, group),
-                    "",
-                    "",
-                    f"all {count} selected run(s) of this group were unusable",
-                )
-            )
     return issues
+
+
+def relation_issues(relations: Sequence[Relation]) -> list[DataIssue]:
+    """One finding per identity with the loss and per redundant metric pair."""
+    return [
+        DataIssue(
+            "identity" if r.kind == IDENTITY else "redundant_metric",
+            r.group,
+            "",
+            "",
+            f"{r.second} vs {r.first}: {r.reason}"
+            + ("; no p-value" if r.kind == IDENTITY else f"; only {r.first} is tested"),
+        )
+        for r in relations
+    ]
 
 
 def undefined_correlations(correlations: pd.DataFrame) -> list[DataIssue]:
     """One finding per run x metric x series whose correlation is undefined, with the reason.
 
-    A constant series (e.g. Meyer-Wallach of a circuit without entangling gates, or a metric
-    changing by the same step every epoch, whose differences are constant) or one with fewer
-    than 3 finite points has no correlation; the row stays in ``correlations.csv`` with NaN.
+    A constant series (constant up to rounding of the metric's scale, e.g. Meyer-Wallach of a
+    circuit without entangling gates; its differences are then rounding noise too), constant
+    changes (a metric moving by the same step every epoch) or fewer than 3 finite points give no
+    correlation; the row stays in ``correlations.csv`` with NaN.
     """
     if correlations.empty:
         return []
@@ -104,11 +116,12 @@ def undefined_correlations(correlations: pd.DataFrame) -> list[DataIssue]:
     )
     return [
         DataIssue(
-            "undefined_correlation",
+            "undefined_correlation" if not np.isfinite(row.r) else "no_valid_p_value",
             row.group,
             row.run_id,
             str(row.seed),
-            f"{row.metric} ({row.series}): {row.note}; no correlation with the loss",
+            f"{row.metric} ({row.series}): {row.note}; "
+            + ("no correlation with the loss" if not np.isfinite(row.r) else "no p-value"),
         )
         for row in undefined.itertuples()
     ]

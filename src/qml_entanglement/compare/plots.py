@@ -1,7 +1,8 @@
-"""Figures of the report, rendered off-screen to PNG bytes.
+"""Figures of the report, rendered off-screen to PNG, SVG and PDF bytes.
 
-Uses :class:`matplotlib.figure.Figure` with the Agg canvas directly (no pyplot state), so it
-needs no display and leaves no figures open.
+Uses :class:`matplotlib.figure.Figure` directly (no pyplot state), so it needs no display and
+leaves no figures open. Axis labels and units come from :mod:`qml_entanglement.metrics.catalogue`;
+dense point clouds are rasterised inside the vector formats to keep them small.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from qml_entanglement.compare.names import METHOD_SYMBOLS, display_name
-from qml_entanglement.compare.summary import column
+from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.compare.trends import mean_curve
+from qml_entanglement.metrics.catalogue import axis_label, label
 
 PANEL_WIDTH = 3.3
 PANEL_HEIGHT = 2.6
@@ -34,12 +35,32 @@ MAX_COLUMNS = 4
 MAX_SEED_LINES = 30
 
 
-def to_png(figure: Figure, dpi: int) -> bytes:
-    """Render *figure* to PNG bytes."""
-    buffer = io.BytesIO()
+FORMATS = ("png", "svg", "pdf")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One figure in every format (``png`` for the HTML page, ``svg``/``pdf`` for papers)."""
+
+    png: bytes
+    svg: bytes
+    pdf: bytes
+
+
+def render(figure: Figure, dpi: int) -> Rendered:
+    """Render *figure* to PNG, SVG and PDF bytes (fonts as text in SVG, Type 42 in PDF)."""
     FigureCanvasAgg(figure)
-    figure.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+    out = {}
+    for fmt in FORMATS:
+        buffer = io.BytesIO()
+        figure.savefig(
+            buffer,
+            format=fmt,
+            dpi=dpi if fmt == "png" else max(dpi, 150),
+            metadata={"Date": None} if fmt in ("svg", "pdf") else None,
+        )
+        out[fmt] = buffer.getvalue()
+    return Rendered(**out)
 
 
 def _title(label: str, what: str) -> str:
@@ -73,15 +94,19 @@ def _grid(n_panels: int, *, colorbar: bool = False) -> tuple[Figure, list]:
     return figure, axes[:n_panels]
 
 
+ACCURACIES = ("train_accuracy", "test_accuracy")
+
+
 def trajectories(
     frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
-) -> bytes:
-    """Loss and each metric against epoch: mean over seeds with a +-1 standard deviation band.
+) -> Rendered:
+    """Loss, accuracies and each metric against epoch: mean over seeds with a +-1 s.d. band.
 
     *frames* are the runs' histories (index epoch). Individual seeds are drawn as faint lines
     when there are at most 30 of them.
     """
-    panels = [loss_metric, *metrics]
+    accuracies = [a for a in ACCURACIES if any(a in f.columns for f in frames)]
+    panels = [loss_metric, *accuracies, *metrics]
     figure, axes = _grid(len(panels))
     for axis, metric in zip(axes, panels, strict=True):
         having = [f for f in frames if metric in f.columns]
@@ -100,16 +125,17 @@ def trajectories(
             color = "C3" if metric == loss_metric else "C0"
             axis.fill_between(epochs, mean - spread, mean + spread, color=color, alpha=0.25, lw=0)
             axis.plot(epochs, mean, color=color, lw=1.6)
-        axis.set_title(f"{display_name(metric)} (n={len(having)})", fontsize=9)
+        axis.set_title(f"{label(metric)} (n={len(having)})", fontsize=9)
+        axis.set_ylabel(axis_label(metric), fontsize=7)
         axis.set_xlabel("epoch", fontsize=8)
     what = "mean over seeds (line), ±1 s.d. (band), each seed (grey)"
     figure.suptitle(_title(title, what), fontsize=9)
-    return to_png(figure, dpi)
+    return render(figure, dpi)
 
 
 def metric_vs_loss(
     frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
-) -> bytes:
+) -> Rendered:
     """Each metric against the loss, every epoch of every seed, coloured by epoch."""
     figure, axes = _grid(max(len(metrics), 1), colorbar=True)
     last_epoch = max((int(f.index.max()) for f in frames), default=1)
@@ -127,16 +153,17 @@ def metric_vs_loss(
                 s=5,
                 alpha=0.7,
                 linewidths=0,
+                rasterized=True,
             )
-        axis.set_xlabel(display_name(loss_metric), fontsize=8)
-        axis.set_ylabel(display_name(metric), fontsize=8)
+        axis.set_xlabel(axis_label(loss_metric), fontsize=8)
+        axis.set_ylabel(axis_label(metric), fontsize=8)
     if scatter is not None:
         right = figure.subplotpars.right
         bar = figure.colorbar(scatter, cax=figure.add_axes((right + 0.02, 0.2, 0.015, 0.6)))
         bar.set_label("epoch", fontsize=8)
         bar.ax.tick_params(labelsize=7)
     figure.suptitle(_title(title, "each metric against the loss (colour: epoch)"), fontsize=9)
-    return to_png(figure, dpi)
+    return render(figure, dpi)
 
 
 @dataclass(frozen=True)
@@ -150,7 +177,7 @@ class GroupPlotJob:
     dpi: int
 
 
-def group_figures(job: GroupPlotJob) -> tuple[bytes, bytes | None]:
+def group_figures(job: GroupPlotJob) -> tuple[Rendered, Rendered | None]:
     """The trajectories figure and (if the group has metrics) the metric-vs-loss figure."""
     first = trajectories(job.frames, job.metrics, job.loss_metric, job.title, job.dpi)
     if not job.metrics:
@@ -160,7 +187,7 @@ def group_figures(job: GroupPlotJob) -> tuple[bytes, bytes | None]:
 
 def render_groups(
     jobs: Sequence[GroupPlotJob], workers: int = 0
-) -> list[tuple[bytes, bytes | None]]:
+) -> list[tuple[Rendered, Rendered | None]]:
     """Render every group's figures, in up to *workers* processes (0: one per CPU core).
 
     Matplotlib draws these small multi-panel figures at about 40 ms per panel, which dominates
@@ -184,19 +211,27 @@ def render_groups(
         return list(pool.map(group_figures, jobs, chunksize=chunk))
 
 
-def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> bytes:
-    """Mean correlation with the loss, groups x metrics, raw and differenced side by side."""
-    groups = list(dict.fromkeys(summary["group"]))
-    metrics = sorted(set(summary["metric"]))
+def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> Rendered:
+    """Mean correlation with the loss, groups x metrics, raw and differenced side by side.
+
+    Cells whose interval over seeds spans zero are hatched; undefined cells are grey.
+    """
+    rows = summary[summary["method"] == method]
+    groups = list(dict.fromkeys(rows["group"]))
+    metrics = sorted(set(rows["metric"]))
     width = max(4.5, 1.0 + 0.9 * len(metrics)) * 2
     height = max(2.2, 1.2 + 0.32 * len(groups))
     figure = Figure(figsize=(width, height), layout="constrained")
     axes = figure.subplots(1, 2, squeeze=False).ravel()
     image = None
     for axis, series in zip(axes, ("raw", "diff"), strict=True):
-        table = summary.pivot_table(
-            index="group", columns="metric", values=column(method, series, "mean"), dropna=False
-        ).reindex(index=groups, columns=metrics)
+        part = rows[rows["series"] == series]
+        table = part.pivot_table(index="group", columns="metric", values="mean", dropna=False)
+        table = table.reindex(index=groups, columns=metrics)
+        low = part.pivot_table(index="group", columns="metric", values="ci_low", dropna=False)
+        high = part.pivot_table(index="group", columns="metric", values="ci_high", dropna=False)
+        low = low.reindex(index=groups, columns=metrics).to_numpy(dtype=float)
+        high = high.reindex(index=groups, columns=metrics).to_numpy(dtype=float)
         values = table.to_numpy(dtype=float)
         axis.set_facecolor("0.85")  # NaN cells (undefined correlation) show as grey
         image = axis.imshow(
@@ -205,10 +240,11 @@ def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> bytes:
         if values.size <= 400:
             for (i, j), value in np.ndenumerate(values):
                 if np.isfinite(value):
+                    clear = (low[i, j] > 0) or (high[i, j] < 0)
                     axis.text(
                         j,
                         i,
-                        f"{value:.2f}",
+                        f"{value:.2f}" + ("" if clear else "?"),
                         ha="center",
                         va="center",
                         fontsize=7,
@@ -216,7 +252,7 @@ def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> bytes:
                     )
         axis.set_xticks(
             range(len(metrics)),
-            [display_name(m) for m in metrics],
+            [label(m) for m in metrics],
             rotation=30,
             ha="right",
             fontsize=7,
@@ -224,11 +260,94 @@ def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> bytes:
         axis.set_yticks(
             range(len(groups)), groups if series == "raw" else [""] * len(groups), fontsize=7
         )
-        axis.set_title("raw series" if series == "raw" else "first differences", fontsize=9)
+        axis.set_title("raw curves" if series == "raw" else "first differences", fontsize=9)
     if image is not None:
         bar = figure.colorbar(image, ax=axes.tolist(), shrink=0.9)
         bar.set_label(f"mean {METHOD_SYMBOLS[method]} with loss", fontsize=8)
     figure.suptitle(
-        f"Mean {METHOD_SYMBOLS[method]} between each metric and the loss, over seeds", fontsize=9
+        f"Mean {METHOD_SYMBOLS[method]} between each metric and the loss over seeds "
+        "(?: interval includes zero)",
+        fontsize=9,
     )
-    return to_png(figure, dpi)
+    return render(figure, dpi)
+
+
+def overlay_by_value(
+    frames_by_value: dict[str, Sequence[pd.DataFrame]],
+    metrics: Sequence[str],
+    key: str,
+    dpi: int,
+) -> Rendered:
+    """Each metric against epoch, one line (mean over runs, ±1 s.e. band) per value of *key*.
+
+    Runs sharing a value of *key* are averaged whatever their other settings, so this is the
+    marginal effect of *key*; the per-group figures keep configurations apart.
+    """
+    figure, axes = _grid(len(metrics))
+    for axis, metric in zip(axes, metrics, strict=True):
+        for index, (value, frames) in enumerate(frames_by_value.items()):
+            curve = mean_curve(frames, metric)
+            if curve.empty:
+                continue
+            epochs = curve.index.to_numpy()
+            mean = curve["mean"].to_numpy(dtype=float)
+            sem = np.nan_to_num(
+                curve["std"].to_numpy(dtype=float) / np.sqrt(curve["n"].to_numpy(dtype=float))
+            )
+            color = f"C{index % 10}"
+            axis.fill_between(epochs, mean - sem, mean + sem, color=color, alpha=0.2, lw=0)
+            axis.plot(epochs, mean, color=color, lw=1.4, label=f"{value} (n={len(frames)})")
+        axis.set_title(label(metric), fontsize=9)
+        axis.set_ylabel(axis_label(metric), fontsize=7)
+        axis.set_xlabel("epoch", fontsize=8)
+    axes[0].legend(fontsize=6, title=key, title_fontsize=7)
+    figure.suptitle(
+        f"By {key}: mean over every run with that value (line), ±1 s.e. (band)", fontsize=9
+    )
+    return render(figure, dpi)
+
+
+def correlation_vs_value(
+    summary: pd.DataFrame, column_name: str, key: str, method: str, dpi: int
+) -> Rendered:
+    """Mean correlation with the loss (and its interval over seeds) against a numeric key.
+
+    One panel per series (raw, differences); one colour per metric; each point is a group.
+    """
+    rows = summary[(summary["method"] == method) & (summary["relation"] == "")]
+    figure, axes = _grid(2)
+    metrics = sorted(set(rows["metric"]))
+    for axis, series in zip(axes, ("raw", "diff"), strict=True):
+        part = rows[rows["series"] == series]
+        for index, metric in enumerate(metrics):
+            sub = part[part["metric"] == metric]
+            x = pd.to_numeric(sub[column_name], errors="coerce").to_numpy(dtype=float)
+            y = sub["mean"].to_numpy(dtype=float)
+            low = (
+                sub["ci_low"].to_numpy(dtype=float) if "ci_low" in sub else np.full_like(y, np.nan)
+            )
+            high = sub["ci_high"].to_numpy(dtype=float) if "ci_high" in sub else low
+            error = np.vstack([np.nan_to_num(y - low), np.nan_to_num(high - y)])
+            offset = (index - (len(metrics) - 1) / 2) * 0.01 * (np.nanmax(x) - np.nanmin(x) or 1)
+            axis.errorbar(
+                x + offset,
+                y,
+                yerr=error,
+                fmt="o",
+                ms=3,
+                capsize=2,
+                color=f"C{index % 10}",
+                label=label(metric),
+            )
+        axis.axhline(0, color="0.5", lw=0.6)
+        axis.set_ylim(-1.05, 1.05)
+        axis.set_xlabel(key, fontsize=8)
+        axis.set_ylabel(f"{METHOD_SYMBOLS[method]} with loss", fontsize=8)
+        axis.set_title("raw curves" if series == "raw" else "first differences", fontsize=9)
+    axes[0].legend(fontsize=6)
+    figure.suptitle(
+        f"Correlation with the loss against {key}: mean over seeds, {METHOD_SYMBOLS[method]}, "
+        "interval over seeds",
+        fontsize=9,
+    )
+    return render(figure, dpi)

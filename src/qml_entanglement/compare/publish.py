@@ -24,8 +24,6 @@ from mlflow.utils.validation import (
 )
 
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.statistics import SERIES
-from qml_entanglement.compare.summary import column
 from qml_entanglement.tracking import ensure_experiment
 
 RUN_IDS_ARTIFACT = "run_ids.txt"
@@ -68,16 +66,23 @@ def metric_key(*parts: str) -> str:
 def summary_metrics(
     summary: pd.DataFrame, settings: CompareSettings, totals: dict[str, float]
 ) -> list[tuple[str, float]]:
-    """Totals plus, per group x metric x method x series, the mean and the significant share."""
+    """Totals plus, per group x metric x method x series, the mean over seeds, its interval
+    and the share of runs significant after correction."""
     values = list(totals.items())
-    for _, row in summary.iterrows():
-        for method in settings.methods:
-            for series in SERIES:
-                for what in ("mean", "sig_share"):
-                    value = row.get(column(method, series, what), math.nan)
-                    if isinstance(value, float) and math.isfinite(value):
-                        key = metric_key(row["group"], row["metric"], f"{method}_{series}_{what}")
-                        values.append((key, value))
+    if summary.empty:
+        return values
+    for row in summary.to_dict("records"):
+        tested = row.get("n_tested", 0) or 0
+        share = row.get("n_significant", 0) / tested if tested else math.nan
+        prefix = f"{row['method']}_{row['series']}"
+        for what, value in (
+            ("mean", row.get("mean")),
+            ("ci_low", row.get("ci_low")),
+            ("ci_high", row.get("ci_high")),
+            ("sig_share", share),
+        ):
+            if isinstance(value, float) and math.isfinite(value):
+                values.append((metric_key(row["group"], row["metric"], f"{prefix}_{what}"), value))
     return values
 
 
@@ -99,7 +104,7 @@ def publish(
         "selected_run_ids_truncated": str(truncated).lower(),
         "selected_run_count": str(len(run_ids)),
         "experiments": ",".join(settings.experiments),
-        "group_by": ",".join(settings.group_by),
+        "group_by": _group_by(settings),
     }
     run = client.create_run(experiment_id, run_name=settings.name, tags=tags)
     run_id = run.info.run_id
@@ -107,7 +112,7 @@ def publish(
         params = {
             "experiments": ",".join(settings.experiments),
             "filter": settings.filter,
-            "group_by": ",".join(settings.group_by),
+            "group_by": _group_by(settings),
             "loss_metric": settings.loss_metric,
             "methods": ",".join(settings.methods),
             "primary_method": settings.primary_method,
@@ -116,6 +121,7 @@ def publish(
             "ci.level": str(settings.ci.level),
             "ci.min_epochs_fisher": str(settings.ci.min_epochs_fisher),
             "ci.n_resamples": str(settings.ci.n_resamples),
+            "ci.target_half_width": str(settings.ci.target_half_width),
             "seed": str(settings.seed),
         }
         param_list = [Param(k, v[:MAX_PARAM_VAL_LENGTH]) for k, v in params.items()]
@@ -132,3 +138,7 @@ def publish(
         raise
     client.set_terminated(run_id)
     return run_id
+
+
+def _group_by(settings: CompareSettings) -> str:
+    return "auto" if settings.group_by is None else ",".join(settings.group_by)

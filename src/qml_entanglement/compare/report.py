@@ -12,21 +12,27 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from qml_entanglement.compare.names import METHOD_SYMBOLS, display_name
 from qml_entanglement.compare.narrative import GroupProse
+from qml_entanglement.compare.plots import Rendered
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.summary import column
+from qml_entanglement.compare.statistics import METHOD_SYMBOLS
+from qml_entanglement.metrics.catalogue import label
 
 MAX_QUALITY_ROWS = 200
 
 
 @dataclass(frozen=True)
 class FigureFile:
-    """A rendered figure: file name under ``figures/``, caption, PNG bytes."""
+    """A rendered figure: file stem under ``figures/`` (``.png``, ``.svg``, ``.pdf``), caption."""
 
-    filename: str
+    stem: str
     caption: str
-    png: bytes
+    rendered: Rendered
+
+    @property
+    def png_name(self) -> str:
+        """The PNG's file name (what the Markdown links to)."""
+        return f"{self.stem}.png"
 
 
 @dataclass(frozen=True)
@@ -50,67 +56,89 @@ class ReportContent:
     n_used: int
     n_tests: int
     n_significant: int
+    headline: str
+    caveats: Sequence[str]
     summary: pd.DataFrame
+    controls: pd.DataFrame
     sections: Sequence[GroupSection]
     data_quality: pd.DataFrame
     heatmap: FigureFile | None = None
+    comparisons: Sequence[FigureFile] = field(default_factory=tuple)
     files: Sequence[str] = field(default_factory=tuple)
 
+    @property
+    def figures(self) -> list[FigureFile]:
+        """Every figure of the report."""
+        out = [self.heatmap] if self.heatmap else []
+        return out + list(self.comparisons) + [f for s in self.sections for f in s.figures]
 
-def _fmt(value: object, digits: int = 2) -> str:
-    if isinstance(value, float):
-        return "–" if not math.isfinite(value) else f"{value:+.{digits}f}"
-    return str(value)
+
+def _num(value: object, digits: int = 2) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return "–" if not math.isfinite(number) else f"{number:+.{digits}f}"
 
 
-def _mean_ci(row: pd.Series, method: str, series: str) -> str:
-    mean = row.get(column(method, series, "mean"), math.nan)
-    low = row.get(column(method, series, "ci_low"), math.nan)
-    high = row.get(column(method, series, "ci_high"), math.nan)
-    if not isinstance(mean, float) or not math.isfinite(mean):
+def _mean_ci(row: pd.Series) -> str:
+    mean = float(row.get("mean", math.nan))
+    low = float(row.get("ci_low", math.nan))
+    high = float(row.get("ci_high", math.nan))
+    if not math.isfinite(mean):
         return "undefined"
     if not math.isfinite(low):
         return f"{mean:+.2f}"
-    return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]"
+    mark = "" if (low > 0 or high < 0) else " (spans 0)"
+    return f"{mean:+.2f} [{low:+.2f}, {high:+.2f}]{mark}"
 
 
-def _share(row: pd.Series, method: str, series: str) -> str:
-    n = row.get(column(method, series, "n"), math.nan)
-    if not isinstance(n, int | float) or not math.isfinite(n) or n == 0:
-        return "–"
-    return f"{int(row[column(method, series, 'n_significant')])}/{int(n)}"
+def _relation(row: pd.Series) -> str:
+    kind = str(row.get("relation", "") or "")
+    if not kind:
+        return ""
+    return "identity with loss" if kind == "identity" else f"redundant with {row['related_to']}"
 
 
 def summary_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[list, list]:
-    """Header and rows of the main summary table (primary method)."""
-    method = settings.primary_method
-    symbol = METHOD_SYMBOLS[method]
+    """Header and rows of the main summary table (primary method, raw and differenced)."""
+    symbol = METHOD_SYMBOLS[settings.primary_method]
     level = f"{settings.ci.level:.0%}"
     header = [
         "Group",
         "Metric",
-        "Runs",
+        "Seeds",
         f"{symbol} raw, mean [{level} CI]",
         f"{symbol} diff, mean [{level} CI]",
-        "Significant raw",
-        "Significant diff",
-        "CI method (raw)",
-        "Rises then falls",
+        f"Seeds for ±{settings.ci.target_half_width:g}",
+        "n_eff (raw, median)",
+        f"Change from step 0 [{level} CI]",
+        "Note",
     ]
     rows = []
-    for _, row in summary.iterrows():
-        share = row.get("rises_then_falls_share", math.nan)
+    if summary.empty:
+        return header, rows
+    primary = summary[summary["method"] == settings.primary_method]
+    for (group, metric), frame in primary.groupby(["group", "metric"], sort=False):
+        raw = frame[frame["series"] == "raw"].iloc[0]
+        diff = frame[frame["series"] == "diff"].iloc[0]
+        change = _num(raw.get("change_mean", math.nan), 3)
+        if math.isfinite(float(raw.get("change_ci_low", math.nan))):
+            change += f" [{_num(raw['change_ci_low'], 3)}, {_num(raw['change_ci_high'], 3)}]"
+        need = float(raw.get("seeds_for_target", math.nan))
         rows.append(
             [
-                row["group"],
-                display_name(row["metric"]),
-                str(int(row["n_runs"])),
-                _mean_ci(row, method, "raw"),
-                _mean_ci(row, method, "diff"),
-                _share(row, method, "raw"),
-                _share(row, method, "diff"),
-                str(row.get(column(method, "raw", "ci_method"), "")),
-                "–" if not math.isfinite(share) else f"{share:.0%}",
+                group,
+                label(str(metric)),
+                str(int(raw["n_runs"])),
+                _mean_ci(raw),
+                _mean_ci(diff),
+                "–" if not math.isfinite(need) else f"{need:.0f}",
+                "–"
+                if not math.isfinite(float(raw.get("n_eff_median", math.nan)))
+                else f"{float(raw['n_eff_median']):.1f}",
+                change,
+                _relation(raw),
             ]
         )
     return header, rows
@@ -123,12 +151,36 @@ def methods_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[lis
         for series in ("raw", "diff"):
             header.append(f"{METHOD_SYMBOLS[method]} {series}")
     rows = []
-    for _, row in summary.iterrows():
-        cells = [row["group"], display_name(row["metric"])]
+    if summary.empty:
+        return header, rows
+    for (group, metric), frame in summary.groupby(["group", "metric"], sort=False):
+        cells = [group, label(str(metric))]
+        means = {(r.method, r.series): r.mean for r in frame.itertuples()}
         for method in settings.methods:
             for series in ("raw", "diff"):
-                cells.append(_fmt(row.get(column(method, series, "mean"), math.nan)))
+                cells.append(_num(means.get((method, series), math.nan)))
         rows.append(cells)
+    return header, rows
+
+
+def controls_table(controls: pd.DataFrame, level: float) -> tuple[list, list]:
+    """Header and rows of the entangling-vs-control table."""
+    header = [
+        "Group",
+        "Control (no entangler)",
+        "Quantity",
+        "Mean",
+        "Control mean",
+        f"Difference [{level:.0%} CI]",
+    ]
+    rows = []
+    for r in controls.itertuples():
+        diff = _num(r.difference, 3)
+        if math.isfinite(r.ci_low):
+            diff += f" [{_num(r.ci_low, 3)}, {_num(r.ci_high, 3)}]"
+        rows.append(
+            [r.group, r.control_group, r.quantity, f"{r.mean:.3g}", f"{r.control_mean:.3g}", diff]
+        )
     return header, rows
 
 
@@ -146,24 +198,30 @@ def _quality_rows(quality: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def _intro(content: ReportContent) -> list[str]:
+def _method_text(content: ReportContent) -> list[str]:
     s = content.settings
     symbol = METHOD_SYMBOLS[s.primary_method]
+    grouping = (
+        "one group per configuration (every logged setting that differs, except seeds), so "
+        "only seeds are pooled"
+        if s.group_by is None
+        else f"groups by {', '.join(s.group_by) or 'nothing'} (user-chosen)"
+    )
     return [
-        f"{content.n_used} of {content.n_selected} selected runs used, in "
-        f"{len(content.sections)} group(s) by {', '.join(s.group_by) or 'nothing'}; "
-        f"{content.n_significant} of {content.n_tests} correlation tests significant after "
-        f"Benjamini-Hochberg over the whole report (q < {s.alpha:g}).",
-        "Each run's entanglement metrics are correlated with its loss across epochs "
-        f"({', '.join(METHOD_SYMBOLS[m] for m in s.methods)}), twice: on the raw series "
-        '("raw") and on their epoch-to-epoch changes ("diff", first differences). Two series '
-        "that both trend during training correlate on the raw series whatever their relation; "
-        "a correlation that survives differencing says the changes move together.",
-        f"Group values are means over seeds (the replicates) with a {s.ci.level:.0%} confidence "
-        "interval: Fisher z (mean of artanh r, t interval over seeds) when runs are long enough, "
-        "a bootstrap over seeds when they are short or a correlation is exactly ±1. "
-        f"Tables show {symbol}; correlations.csv and summary.csv hold every method. "
-        "A positive correlation means the metric falls as the loss falls.",
+        f"{content.n_used} of {content.n_selected} selected runs used, {grouping}; "
+        f"{len(content.sections)} group(s).",
+        "How to read it: each run's entanglement metrics are correlated with its loss across "
+        "epochs, on the raw curves and on their epoch-to-epoch changes (first differences; two "
+        "curves that both trend correlate whatever their relation). Consecutive epochs are not "
+        "independent, so each per-run p-value uses an effective number of independent epochs "
+        "(n_eff, from the two series' autocorrelations) instead of the number of epochs. The "
+        f"answer for a configuration is the mean {symbol} over its seeds with a "
+        f"{s.ci.level:.0%} confidence interval over seeds (Fisher z, t interval): an interval "
+        "that includes zero is no evidence either way. A positive correlation means the metric "
+        "falls as the loss falls. "
+        f"{content.n_significant} of {content.n_tests} per-run tests are significant after "
+        f"Benjamini-Hochberg within each method and series (q < {s.alpha:g}); identities with "
+        "the loss and redundant metrics are not counted.",
     ]
 
 
@@ -175,22 +233,29 @@ def render_markdown(content: ReportContent) -> str:
         f"Generated {content.generated_at} from `{content.tracking_uri}`, experiment(s) "
         f"{', '.join(f'`{e}`' for e in s.experiments)}, filter `{s.filter or '(none)'}`.",
         "",
+        f"**{content.headline}**",
+        "",
     ]
-    for paragraph in _intro(content):
+    for paragraph in _method_text(content):
         out += [paragraph, ""]
-    if content.heatmap is not None:
-        out += [f"![{content.heatmap.caption}](figures/{content.heatmap.filename})", ""]
+    out += ["## Caveats", ""] + [f"- {c}" for c in content.caveats] + [""]
+    for figure in [content.heatmap, *content.comparisons]:
+        if figure is not None:
+            out += [f"![{figure.caption}](figures/{figure.png_name})", ""]
     out += ["## Summary", ""]
     out += _md_table(*summary_table(content.summary, s))
+    if not content.controls.empty:
+        out += ["", "## Against the no-entangler control", ""]
+        out += _md_table(*controls_table(content.controls, s.ci.level))
     out += ["", "### Every method (mean correlation over seeds)", ""]
     out += _md_table(*methods_table(content.summary, s))
     out += [""]
     for section in content.sections:
         out += [f"## {section.label}", "", section.prose.intro, ""]
         out += [f"- {item}" for item in section.prose.items]
-        out += ["", f"*{section.prose.caveats}*", ""]
+        out += [""]
         for figure in section.figures:
-            out += [f"![{figure.caption}](figures/{figure.filename})", ""]
+            out += [f"![{figure.caption}](figures/{figure.png_name})", ""]
     out += ["## Data quality", ""]
     out += _md_quality(content.data_quality)
     out += ["", "## Files", ""]
@@ -235,7 +300,7 @@ li{margin:.3rem 0}.caveat{font-style:italic;color:#444}
 
 
 def _img(figure: FigureFile) -> str:
-    data = base64.b64encode(figure.png).decode("ascii")
+    data = base64.b64encode(figure.rendered.png).decode("ascii")
     caption = html.escape(figure.caption)
     return (
         f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
@@ -268,17 +333,23 @@ def render_html(content: ReportContent) -> str:
         f"{', '.join(f'<code>{esc(e)}</code>' for e in s.experiments)}, filter "
         f"<code>{esc(s.filter or '(none)')}</code>.</p>",
     ]
-    parts += [f"<p>{esc(p)}</p>" for p in _intro(content)]
-    if content.heatmap is not None:
-        parts.append(_img(content.heatmap))
+    parts.append(f"<p><strong>{esc(content.headline)}</strong></p>")
+    parts += [f"<p>{esc(p)}</p>" for p in _method_text(content)]
+    parts.append('<h2 id="caveats">Caveats</h2><ul class="caveat">')
+    parts += [f"<li>{esc(c)}</li>" for c in content.caveats]
+    parts.append("</ul>")
+    parts += [_img(f) for f in [content.heatmap, *content.comparisons] if f is not None]
     parts += ['<h2 id="summary">Summary</h2>', _html_table(*summary_table(content.summary, s))]
+    if not content.controls.empty:
+        parts.append('<h2 id="controls">Against the no-entangler control</h2>')
+        parts.append(_html_table(*controls_table(content.controls, s.ci.level)))
     parts += ["<h3>Every method (mean correlation over seeds)</h3>"]
     parts.append(_html_table(*methods_table(content.summary, s)))
     for index, section in enumerate(content.sections):
         parts.append(f'<h2 id="group-{index}">{esc(section.label)}</h2>')
         parts.append(f"<p>{esc(section.prose.intro)}</p><ul>")
         parts += [f"<li>{esc(item)}</li>" for item in section.prose.items]
-        parts.append(f'</ul><p class="caveat">{esc(section.prose.caveats)}</p>')
+        parts.append("</ul>")
         parts += [_img(f) for f in section.figures]
     parts.append('<h2 id="data-quality">Data quality</h2>')
     counts = quality_counts(content.data_quality)

@@ -1,7 +1,8 @@
 """Select training runs from the tracking store and assign them to comparison groups.
 
-One paged ``search_runs`` call over all requested experiments; a group key is looked up in the
-run's tags first, then its params (``tags.x`` / ``params.x`` force one of the two).
+One paged ``search_runs`` call over all requested experiments. Sweep parent runs (tag
+``sweep_role=parent``) and comparison runs (tag ``report_name``) match a filter like any run but
+are not training runs: they are set aside with the reason, never used as replicates.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ class SelectedRun:
     tags: dict[str, str] = field(repr=False)
     params: dict[str, str] = field(repr=False)
     metric_keys: frozenset[str] = field(repr=False)
-    group: tuple[str, ...] = ()
 
     @property
     def seed(self) -> str:
@@ -59,26 +59,6 @@ def resolve_key(tags: dict[str, str], params: dict[str, str], key: str) -> str |
     return params.get(key)
 
 
-def group_label(keys: Sequence[str], values: Sequence[str]) -> str:
-    """Human-readable, unambiguous name of a group, e.g. ``dataset=moons, ansatz=ra``.
-
-    >>> group_label(["dataset", "ansatz"], ["moons", "real_amplitudes"])
-    'dataset=moons, ansatz=real_amplitudes'
-    >>> group_label([], [])
-    'all runs'
-    """
-    if not keys:
-        return "all runs"
-    return ", ".join(f"{_short_key(k)}={v}" for k, v in zip(keys, values, strict=True))
-
-
-def _short_key(key: str) -> str:
-    for prefix in ("tags.", "params."):
-        if key.startswith(prefix):
-            return key[len(prefix) :]
-    return key
-
-
 def _where(experiments: Sequence[str], filter_string: str) -> str:
     return f"experiment(s) {', '.join(repr(e) for e in experiments)} with filter {filter_string!r}"
 
@@ -104,18 +84,19 @@ def select_runs(
     tracking_uri: str,
     experiments: Sequence[str],
     filter_string: str,
-    group_by: Sequence[str],
     *,
     page_size: int = 1000,
-) -> tuple[list[SelectedRun], list[str]]:
+) -> tuple[list[SelectedRun], list[str], list[tuple[SelectedRun, str]]]:
     """Find every run of *experiments* matching *filter_string*, in one paged search.
 
     Returns
     -------
     runs : list of SelectedRun
-        Sorted by group then seed, each with its ``group`` values resolved.
+        The training runs, sorted by seed.
     missing_experiments : list of str
         Requested experiment names that do not exist in the store.
+    excluded : list of (SelectedRun, str)
+        Matching runs that are not training runs (sweep parents, comparison runs), with why.
 
     Raises
     ------
@@ -147,7 +128,6 @@ def select_runs(
         for run in page:
             tags = dict(run.data.tags)
             params = dict(run.data.params)
-            group = tuple(resolve_key(tags, params, key) or MISSING for key in group_by)
             runs.append(
                 SelectedRun(
                     run_id=run.info.run_id,
@@ -158,7 +138,6 @@ def select_runs(
                     tags=tags,
                     params=params,
                     metric_keys=frozenset(run.data.metrics),
-                    group=group,
                 )
             )
         token = page.token
@@ -166,8 +145,24 @@ def select_runs(
             break
     if not runs:
         raise NoRunsMatchError(f"No run matches {where} in {tracking_uri}.")
-    runs.sort(key=lambda r: (r.group, _seed_sort_key(r.seed), r.run_id))
-    return runs, missing
+    excluded = [(run, why) for run in runs if (why := not_training_run(run))]
+    runs = [run for run in runs if not not_training_run(run)]
+    if not runs:
+        raise NoRunsMatchError(
+            f"No training run matches {where} in {tracking_uri} "
+            f"({len(excluded)} sweep parent or comparison run(s) only)."
+        )
+    runs.sort(key=lambda r: (_seed_sort_key(r.seed), r.run_id))
+    return runs, missing, excluded
+
+
+def not_training_run(run: SelectedRun) -> str:
+    """Why *run* is not a training run (``""`` if it is one)."""
+    if run.tags.get("sweep_role") == "parent":
+        return f"sweep parent run of sweep {run.tags.get('sweep_id', '?')}, not a training run"
+    if "report_name" in run.tags:
+        return f"comparison report run {run.tags['report_name']!r}, not a training run"
+    return ""
 
 
 def _seed_sort_key(seed: str) -> tuple[int, int | str]:

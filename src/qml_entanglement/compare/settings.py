@@ -35,6 +35,7 @@ class CISettings:
     level: float = 0.95
     min_epochs_fisher: int = 10
     n_resamples: int = 9999
+    target_half_width: float = 0.1  # the report says how many seeds this half-width takes
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class CompareSettings:
     tracking_uri: str | None = None
     experiments: tuple[str, ...] = ("qml-entanglement",)
     filter: str = "attributes.status = 'FINISHED'"
-    group_by: tuple[str, ...] = ("dataset", "ansatz", "entanglement")
+    group_by: tuple[str, ...] | None = None  # None: every differing config key (auto)
     name: str = "default"
     output_dir: Path = Path("reports")
     loss_metric: str = "loss"
@@ -90,9 +91,7 @@ class CompareSettings:
             tracking_uri=_optional_str(tracking.get("uri"), "tracking.uri"),
             experiments=_str_tuple(cfg.get("experiments", defaults.experiments), "experiments"),
             filter=_str(cfg.get("filter", defaults.filter) or "", "filter", allow_empty=True),
-            group_by=_str_tuple(
-                cfg.get("group_by", defaults.group_by), "group_by", allow_empty=True
-            ),
+            group_by=_group_by(cfg.get("group_by", "auto")),
             name=_str(cfg.get("name", defaults.name), "name"),
             output_dir=Path(_str(cfg.get("output_dir", str(defaults.output_dir)), "output_dir")),
             loss_metric=_str(cfg.get("loss_metric", defaults.loss_metric), "loss_metric"),
@@ -106,6 +105,7 @@ class CompareSettings:
                 level=_float(ci.get("level", 0.95), "ci.level"),
                 min_epochs_fisher=_int(ci.get("min_epochs_fisher", 10), "ci.min_epochs_fisher"),
                 n_resamples=_int(ci.get("n_resamples", 9999), "ci.n_resamples"),
+                target_half_width=_float(ci.get("target_half_width", 0.1), "ci.target_half_width"),
             ),
             rise_fall_tolerance=_float(
                 trends.get("rise_fall_tolerance", defaults.rise_fall_tolerance),
@@ -157,6 +157,10 @@ class CompareSettings:
             )
         if self.ci.n_resamples < 100:
             raise SettingsError(f"ci.n_resamples={self.ci.n_resamples} must be at least 100")
+        if not 0.0 < self.ci.target_half_width < 2.0:
+            raise SettingsError(
+                f"ci.target_half_width={self.ci.target_half_width} must lie in (0, 2)"
+            )
         if not 0.0 <= self.rise_fall_tolerance < 1.0:
             raise SettingsError(
                 f"trends.rise_fall_tolerance={self.rise_fall_tolerance} must lie in [0, 1)"
@@ -169,6 +173,17 @@ class CompareSettings:
             )
         if self.page_size < 1:
             raise SettingsError(f"page_size={self.page_size} must be positive")
+
+
+def _group_by(value: Any) -> tuple[str, ...] | None:
+    """``auto`` (or null) -> None; otherwise a list of keys (possibly empty: one group)."""
+    if value is None or value == "auto":
+        return None
+    if isinstance(value, str):
+        raise SettingsError(
+            f"group_by={value!r} is not allowed: use auto or a list of keys, e.g. [dataset, seed]"
+        )
+    return _str_tuple(value, "group_by", allow_empty=True)
 
 
 def _optional_str(value: Any, key: str) -> str | None:

@@ -1,92 +1,95 @@
-r"""Correlations of entanglement with loss, per run and pooled across seeds.
+r"""Correlations of entanglement with loss: per run (valid under autocorrelation), per group.
 
-Every coefficient and p-value comes from :mod:`scipy.stats` (``pearsonr``, ``spearmanr``,
-``kendalltau``, ``bootstrap``, ``false_discovery_control``); this module only decides what is
-fed to them and how the results are pooled.
-
-Notes
------
-Per run, a metric :math:`m_t` and the loss :math:`\ell_t` (:math:`t = 0..E`) are correlated on
-the *raw* series and on their *first differences* :math:`\Delta m_t = m_t - m_{t-1}`. Two
-series that both trend over training correlate strongly whatever their relation; differencing
-removes the shared trend, so a correlation that survives it says that epoch-to-epoch changes
-move together. A non-finite value in either series excludes that epoch (and, for differences,
-the two changes touching it) and is counted in ``n_nan``. Spearman p-values for 12 points or
-fewer come from a permutation test (exact up to 7 points), since the t approximation
-``spearmanr`` uses is badly anti-conservative there; Kendall's are exact for small samples.
-
-Across the :math:`k` seeds of a group, the mean correlation and its confidence interval use the
-Fisher transform :math:`z_i = \operatorname{artanh} r_i`:
+Per run
+-------
+A metric :math:`m_t` and the loss :math:`\ell_t` (:math:`t = 0..E`) are correlated on the
+*raw* series and on their *first differences* :math:`\Delta m_t = m_t - m_{t-1}`. Training
+curves are strongly autocorrelated (lag-1 autocorrelation 0.9-0.99), so the :math:`n` epochs are
+not :math:`n` independent points and the textbook p-values (``p_value_naive``) are far too
+small. The headline ``p_value`` uses an *effective sample size*
 
 .. math::
 
-    \bar z = \frac{1}{k}\sum_i z_i, \qquad
-    \bar z \pm t_{k-1,\,(1+\gamma)/2}\,\frac{s_z}{\sqrt{k}}, \qquad
-    \bar r = \tanh \bar z,
+    n_\text{eff} = 1 + 1 / \operatorname{Var}_\theta(r), \qquad
+    \operatorname{Var}_\theta(r) = \frac{\sum_k w_k |X_k|^2 |Y_k|^2}
+        {\bigl(\sum_k w_k |X_k|^2\bigr)\bigl(\sum_k w_k |Y_k|^2\bigr)},
 
-back-transformed with :math:`\tanh` (seeds are the replicates; :math:`s_z` is the sample
-standard deviation of the :math:`z_i`, so the interval reflects the spread between seeds, not
-the autocorrelated epochs within one run). When runs are short (fewer than
-``min_epochs_fisher`` points) or some :math:`|r_i| = 1`, :math:`z` is unusable and a
-bootstrap over seeds of the mean :math:`r` (BCa, percentile if BCa degenerates) is used instead.
+the exact variance of the correlation between :math:`y` and a *phase-randomised surrogate* of
+:math:`x` (Ebisuzaki 1997 [3]_): :math:`X_k, Y_k` are the discrete Fourier coefficients of the
+centred series, :math:`w_k = 2` for :math:`0 < k < n/2` and 1 at the Nyquist frequency.
+It equals Bartlett's variance of a correlation of two independent autocorrelated series,
+:math:`\frac1n \sum_\tau \hat\rho_{xx}(\tau)\hat\rho_{yy}(\tau)` with circular sample
+autocorrelations (Bartlett 1935; Pyper & Peterman 1998 [4]_), computed in closed form with
+``scipy.fft`` instead of by drawing surrogates. For white noise :math:`n_\text{eff} \approx n`;
+for AR(1) with :math:`\phi = 0.95` and 101 epochs it is about 12. It is capped at :math:`n`.
 
-p-values across the whole report are adjusted with the Benjamini-Hochberg procedure [1]_.
+With it, Pearson's :math:`r` and Spearman's :math:`\rho` (computed on ranks, with
+:math:`n_\text{eff}` of the rank series) are tested with
+:math:`t = r\sqrt{(n_\text{eff} - 2)/(1 - r^2)}` on :math:`n_\text{eff} - 2` degrees of freedom,
+and Kendall's :math:`\tau` with the normal approximation
+:math:`\operatorname{Var}\tau = 2(2n'+5)/(9n'(n'-1))` at :math:`n' = n_\text{eff}`. Fewer than
+3 effective epochs give no p-value. ``tests/compare/test_compare_calibration.py`` checks that
+the level holds on independent AR(1) series (:math:`\phi` 0.9-0.97).
+
+A series whose range is at rounding level relative to the metric's scale (1e-9 of it; the
+scale comes from :mod:`qml_entanglement.metrics.catalogue`) is *degenerate*: it gets no
+coefficient, raw or differenced.
+
+Across seeds
+------------
+The :math:`k` seeds of a group are the replicates. The mean correlation and its confidence
+interval use the Fisher transform :math:`z_i = \operatorname{artanh} r_i`:
+
+.. math::
+
+    \bar z \pm t_{k-1,\,(1+\gamma)/2}\,\frac{s_z}{\sqrt{k}}, \qquad \bar r = \tanh \bar z,
+
+so the interval reflects the spread between seeds, not the autocorrelated epochs within one
+run [2]_. When runs are short or some :math:`|r_i| = 1` a bootstrap over seeds (BCa, else
+percentile) is used. :func:`seeds_needed` says how many seeds a target half-width takes.
+
+p-values are adjusted with Benjamini-Hochberg [1]_ within each family of one method and one
+series (the same question asked of every run x metric), leaving out identities and redundant
+metrics (:mod:`~.redundancy`).
 
 References
 ----------
-.. [1] Y. Benjamini and Y. Hochberg, "Controlling the false discovery rate: a practical and
-   powerful approach to multiple testing", J. R. Stat. Soc. B 57, 289-300 (1995).
-.. [2] R. A. Fisher, "On the probable error of a coefficient of correlation deduced from a
-   small sample", Metron 1, 3-32 (1921).
+.. [1] Y. Benjamini and Y. Hochberg, J. R. Stat. Soc. B 57, 289-300 (1995).
+.. [2] R. A. Fisher, Metron 1, 3-32 (1921).
+.. [3] W. Ebisuzaki, "A method to estimate the statistical significance of a correlation when
+   the data are serially correlated", J. Climate 10, 2147-2153 (1997).
+.. [4] B. J. Pyper and R. M. Peterman, "Comparison of methods to account for autocorrelation
+   in correlation analyses of fish data", Can. J. Fish. Aquat. Sci. 55, 2127-2140 (1998).
 """
 
 from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from scipy import stats
+from scipy import fft, stats
 
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import group_label
 from qml_entanglement.compare.settings import CISettings
 
 SERIES = ("raw", "diff")
+METHOD_SYMBOLS = {"pearson": "Pearson r", "spearman": "Spearman ρ", "kendall": "Kendall τ"}
 MIN_POINTS = 3
-SPEARMAN_PERMUTATION_MAX = 12  # up to this many points, Spearman p-values by permutation
-_FUNCTIONS = {
-    "pearson": stats.pearsonr,
-    "spearman": stats.spearmanr,
-    "kendall": stats.kendalltau,
-}
-CORRELATION_COLUMNS = (
-    "run_id",
-    "group",
-    "seed",
-    "metric",
-    "method",
-    "series",
-    "r",
-    "p_value",
-    "q_value",
-    "significant",
-    "n_epochs",
-    "n_nan",
-    "note",
-)
+MIN_EFFECTIVE = 3.0
+ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
 class Correlation:
-    """One coefficient: value, p-value, points used, points excluded, and why it may be NaN."""
+    """One coefficient with its valid and naive p-values, points used, n_eff, and a note."""
 
     r: float
     p_value: float
+    p_value_naive: float
     n: int
+    n_eff: float
     n_nan: int
     note: str = ""
 
@@ -100,13 +103,120 @@ class PooledCorrelation:
     ci_high: float
     method: str
     n: int
+    spread: float = math.nan  # s.d. of the pooled quantity (z, or r for the bootstrap)
 
 
-def correlate(x: Sequence[float], y: Sequence[float], method: str) -> Correlation:
-    """Correlation of *x* and *y* by *method*, ignoring pairs where either is not finite.
+def degenerate(values: np.ndarray, scale: float | None) -> bool:
+    """Whether *values* vary only at rounding level: range <= 1e-9 x the metric's scale.
 
-    Returns NaN (with a ``note``) for fewer than 3 usable pairs or a constant series, where
-    the coefficient is undefined.
+    The scale is the larger of the catalogue's natural scale and the series' magnitude, so a
+    Meyer-Wallach series constant up to 1e-16 (no entangling gate) is degenerate while a loss
+    of order 1e-3 that really changes is not.
+
+    >>> degenerate(np.array([0.3, 0.3 + 1e-16, 0.3 - 2e-16]), 1.0)
+    True
+    >>> degenerate(np.array([1e-3, 2e-3]), None)
+    False
+    """
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return True
+    size = max(scale or 0.0, float(np.max(np.abs(finite))))
+    return bool(np.ptp(finite) <= ROUNDING * size) if size > 0 else True
+
+
+def effective_sample_size(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Effective number of independent points for correlating *x* with *y* (last axis).
+
+    The inverse of the phase-randomisation variance of their correlation, plus one, capped at
+    the series length (see the module notes). Vectorised over leading axes; NaN where either
+    series is constant.
+
+    >>> rng = np.random.default_rng(0)
+    >>> white = effective_sample_size(rng.standard_normal(200), rng.standard_normal(200))
+    >>> 150 < float(white) <= 200
+    True
+    >>> t = np.arange(100.0)
+    >>> round(float(effective_sample_size(t, t**2)), 1)  # two trends: a handful of points
+    5.9
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = x.shape[-1]
+    power_x = np.abs(fft.rfft(x - x.mean(axis=-1, keepdims=True), axis=-1)) ** 2
+    power_y = np.abs(fft.rfft(y - y.mean(axis=-1, keepdims=True), axis=-1)) ** 2
+    weights = np.full(power_x.shape[-1], 2.0)
+    weights[0] = 0.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        variance = (weights * power_x * power_y).sum(axis=-1) / (
+            (weights * power_x).sum(axis=-1) * (weights * power_y).sum(axis=-1)
+        )
+        return np.minimum(1.0 + 1.0 / variance, n)
+
+
+def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    x = x - x.mean(axis=-1, keepdims=True)
+    y = y - y.mean(axis=-1, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (x * y).sum(axis=-1) / np.sqrt((x * x).sum(axis=-1) * (y * y).sum(axis=-1))
+    return np.clip(r, -1.0, 1.0)
+
+
+def _t_p_value(r: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Two-sided p of a correlation on *n* (effective) points, t on n - 2 d.o.f."""
+    df = np.asarray(n, dtype=float) - 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.abs(r) * np.sqrt(df / np.maximum(1.0 - r**2, 0.0))
+        p = 2.0 * stats.t.sf(t, np.where(df > 0, df, np.nan))
+    return np.where(np.abs(r) >= 1.0, 0.0, p)
+
+
+def _kendall_p_value(tau: np.ndarray, n: np.ndarray) -> np.ndarray:
+    n = np.asarray(n, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt(2.0 * (2.0 * n + 5.0) / (9.0 * n * (n - 1.0)))
+        return 2.0 * stats.norm.sf(np.abs(tau) / sd)
+
+
+def correlate_batch(x: np.ndarray, y: np.ndarray, method: str) -> tuple[np.ndarray, ...]:
+    """Coefficients, valid p-values, naive p-values and n_eff for rows of equal length.
+
+    *x* and *y* have shape ``(k, n)`` with finite values and non-degenerate rows.
+    """
+    if method == "pearson":
+        r = _pearson_rows(x, y)
+        n_eff = effective_sample_size(x, y)
+    else:
+        rank_x = stats.rankdata(x, axis=-1)
+        rank_y = stats.rankdata(y, axis=-1)
+        n_eff = effective_sample_size(rank_x, rank_y)
+        if method == "spearman":
+            r = _pearson_rows(rank_x, rank_y)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                r = np.array(
+                    [stats.kendalltau(a, b).statistic for a, b in zip(x, y, strict=True)]
+                ).reshape(len(x))
+    n = np.full(len(r), x.shape[-1], dtype=float)
+    if method == "kendall":
+        p, naive = _kendall_p_value(r, n_eff), _kendall_p_value(r, n)
+    else:
+        p, naive = _t_p_value(r, n_eff), _t_p_value(r, n)
+    p = np.where(n_eff >= MIN_EFFECTIVE, p, np.nan)
+    return r, p, naive, n_eff
+
+
+def correlate(
+    x: Sequence[float], y: Sequence[float], method: str, scale: float | None = None
+) -> Correlation:
+    """Correlation of *x* (a metric) and *y* (the loss) by *method*, valid under autocorrelation.
+
+    Pairs where either value is not finite are dropped. Returns NaN (with a ``note``) for
+    fewer than 3 pairs or a degenerate series (range at rounding level of *scale*, see
+    :func:`degenerate`), and a NaN p-value for fewer than 3 effective points.
 
     Examples
     --------
@@ -124,80 +234,15 @@ def correlate(x: Sequence[float], y: Sequence[float], method: str) -> Correlatio
     n = int(mask.sum())
     n_nan = len(x) - n
     if n < MIN_POINTS:
-        return Correlation(math.nan, math.nan, n, n_nan, f"fewer than {MIN_POINTS} points")
+        return Correlation(
+            math.nan, math.nan, math.nan, n, math.nan, n_nan, f"fewer than {MIN_POINTS} points"
+        )
     xs, ys = x[mask], y[mask]
-    if _constant(xs) or _constant(ys):
-        return Correlation(math.nan, math.nan, n, n_nan, "constant series")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", stats.ConstantInputWarning)
-        warnings.simplefilter("ignore", stats.NearConstantInputWarning)
-        result = _FUNCTIONS[method](xs, ys)
-    r, p = float(result.statistic), float(result.pvalue)
-    if method == "spearman" and n <= SPEARMAN_PERMUTATION_MAX and math.isfinite(r):
-        p = spearman_permutation_p(xs, ys)
-    note = "" if math.isfinite(r) else "undefined"
-    return Correlation(r, p, n, n_nan, note)
-
-
-def spearman_permutation_p(x: np.ndarray, y: np.ndarray, n_resamples: int = 9999) -> float:
-    """Two-sided permutation p-value of Spearman's rho, for short series.
-
-    ``spearmanr``'s p-value uses a t approximation that is far off for a handful of points
-    (rho = 1 on 4 points gives p = 0; the exact value is 2/4! = 0.083), and short runs are
-    common (a few epochs). Up to 7 points every re-pairing is enumerated (exact); beyond, a
-    fixed-seed Monte Carlo sample of *n_resamples* re-pairings is used.
-
-    >>> round(spearman_permutation_p(np.arange(4.0), np.arange(4.0)), 4)
-    0.0833
-    """
-    rank_x = stats.rankdata(x)
-    centred_y = stats.rankdata(y) - (len(y) + 1) / 2
-
-    def rho(ranks: np.ndarray, axis: int = -1) -> np.ndarray:
-        centred = ranks - ranks.mean(axis=axis, keepdims=True)
-        scale = np.sqrt((centred**2).sum(axis=axis) * (centred_y**2).sum())
-        return (centred * centred_y).sum(axis=axis) / scale
-
-    result = stats.permutation_test(
-        (rank_x,),
-        rho,
-        permutation_type="pairings",
-        vectorized=True,
-        n_resamples=n_resamples,
-        rng=np.random.default_rng(0),
-    )
-    return float(result.pvalue)
-
-
-def _constant(values: np.ndarray) -> bool:
-    """Constant up to rounding (a range below 1e-12 of the largest magnitude)."""
-    return bool(np.ptp(values) <= 1e-12 * np.max(np.abs(values)))
-
-
-def correlation_table(
-    histories: Iterable[RunHistory],
-    loss_metric: str,
-    methods: Sequence[str],
-    group_by: Sequence[str],
-) -> pd.DataFrame:
-    """One row per run x metric x method x series (raw | diff), without q-values yet."""
-    rows = []
-    for history in histories:
-        run = history.run
-        label = group_label(group_by, run.group)
-        loss = history.frame[loss_metric].to_numpy()
-        series = {"raw": loss, "diff": np.diff(loss)}
-        for metric in history.entanglement_metrics:
-            values = history.frame[metric].to_numpy()
-            metric_series = {"raw": values, "diff": np.diff(values)}
-            for method in methods:
-                for kind in SERIES:
-                    c = correlate(metric_series[kind], series[kind], method)
-                    rows.append(
-                        (run.run_id, label, run.seed, metric, method, kind)
-                        + (c.r, c.p_value, math.nan, False, c.n, c.n_nan, c.note)
-                    )
-    return pd.DataFrame(rows, columns=list(CORRELATION_COLUMNS))
+    if degenerate(xs, scale) or degenerate(ys, None):
+        return Correlation(math.nan, math.nan, math.nan, n, math.nan, n_nan, "constant series")
+    r, p, naive, n_eff = (float(v[0]) for v in correlate_batch(xs[None], ys[None], method))
+    note = "" if math.isfinite(p) else f"fewer than {MIN_EFFECTIVE:g} effective points"
+    return Correlation(r, p, naive, n, n_eff, n_nan, note)
 
 
 def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
@@ -212,14 +257,6 @@ def benjamini_hochberg(p_values: Sequence[float]) -> np.ndarray:
     if mask.any():
         q[mask] = stats.false_discovery_control(p[mask], method="bh")
     return q
-
-
-def add_q_values(correlations: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Fill ``q_value`` (BH over every finite p-value in the table) and ``significant``."""
-    out = correlations.copy()
-    out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy())
-    out["significant"] = out["q_value"].to_numpy() < alpha
-    return out
 
 
 def fisher_z_interval(r: Sequence[float], level: float = 0.95) -> PooledCorrelation:
@@ -237,13 +274,15 @@ def fisher_z_interval(r: Sequence[float], level: float = 0.95) -> PooledCorrelat
         raise ValueError(f"a Fisher z interval over seeds needs at least 2 values, got {k}")
     z = np.arctanh(np.clip(r, -1 + 1e-12, 1 - 1e-12))
     center = z.mean()
-    half = stats.t.ppf(0.5 + level / 2, k - 1) * z.std(ddof=1) / math.sqrt(k)
+    spread = z.std(ddof=1)
+    half = stats.t.ppf(0.5 + level / 2, k - 1) * spread / math.sqrt(k)
     return PooledCorrelation(
         float(np.tanh(center)),
         float(np.tanh(center - half)),
         float(np.tanh(center + half)),
         "fisher-z",
         k,
+        float(spread),
     )
 
 
@@ -260,8 +299,9 @@ def bootstrap_interval(
     if k < 2:
         raise ValueError(f"a bootstrap interval over seeds needs at least 2 values, got {k}")
     mean = float(r.mean())
+    spread = float(r.std(ddof=1))
     if np.ptp(r) == 0:
-        return PooledCorrelation(mean, mean, mean, "bootstrap (all equal)", k)
+        return PooledCorrelation(mean, mean, mean, "bootstrap (all equal)", k, 0.0)
     for method in ("BCa", "percentile"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -276,9 +316,9 @@ def bootstrap_interval(
         low, high = result.confidence_interval
         if math.isfinite(low) and math.isfinite(high):
             return PooledCorrelation(
-                mean, float(low), float(high), f"bootstrap-{method.lower()}", k
+                mean, float(low), float(high), f"bootstrap-{method.lower()}", k, spread
             )
-    return PooledCorrelation(mean, math.nan, math.nan, "bootstrap failed", k)
+    return PooledCorrelation(mean, math.nan, math.nan, "bootstrap failed", k, spread)
 
 
 def pool(
@@ -305,3 +345,21 @@ def pool(
     if method == "fisher":
         return fisher_z_interval(r, ci.level)
     return bootstrap_interval(r, ci.level, rng=rng, n_resamples=ci.n_resamples)
+
+
+def seeds_needed(spread: float, half_width: float, level: float = 0.95) -> float:
+    """Seeds for a t interval of half-width *half_width*, given the seed-to-seed s.d. *spread*.
+
+    The smallest :math:`k \\ge 2` with :math:`t_{k-1,(1+\\gamma)/2}\\, s / \\sqrt k \\le h`
+    (on the scale of *spread*: Fisher z, about the correlation scale for :math:`|r| < 0.5`).
+
+    >>> seeds_needed(0.3, 0.1)  # (1.96 * 0.3 / 0.1) ** 2 = 34.6, plus the t correction
+    38.0
+    >>> seeds_needed(0.0, 0.1)
+    2.0
+    """
+    if not math.isfinite(spread):
+        return math.nan
+    k = np.arange(2, 100_001)
+    fits = stats.t.ppf(0.5 + level / 2, k - 1) * spread / np.sqrt(k) <= half_width
+    return float(k[np.argmax(fits)]) if fits.any() else math.inf

@@ -1,125 +1,131 @@
-"""Pool per-run results into one row per group x metric (``summary.csv``)."""
+"""``summary.csv``: the seed-level answer, one tidy row per group x metric x method x series.
+
+The headline of a group is the mean of its per-seed correlations with a confidence interval
+over seeds (:func:`~.statistics.pool`), its half-width, and the number of seeds a half-width of
+``ci.target_half_width`` would take (:func:`~.statistics.seeds_needed`). Per-run significance
+counts (after Benjamini-Hochberg) are kept as context. Each row also carries how the metric
+moved (start, end, change from step 0 with a t interval over seeds, peak) and the group's
+grouping-key values, so the table can be filtered and plotted without parsing labels.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import group_label
+from qml_entanglement.compare.grouping import Grouping, short_names
+from qml_entanglement.compare.redundancy import Relation
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.statistics import SERIES, pool
+from qml_entanglement.compare.statistics import SERIES, pool, seeds_needed
 
 
-def column(method: str, series: str, what: str) -> str:
-    """Name of a pooled-correlation column, e.g. ``spearman_raw_mean``."""
-    return f"{method}_{series}_{what}"
+def mean_interval(values: Sequence[float], level: float) -> tuple[float, float, float]:
+    """Mean and t interval over replicates (NaN ignored); NaN bounds for fewer than 2.
 
-
-def group_key_columns(group_by: Sequence[str]) -> list[str]:
-    """Column names holding the group's key values (``tags.``/``params.`` prefixes dropped)."""
-    names = []
-    for key in group_by:
-        short = key.split(".", 1)[1] if key.startswith(("tags.", "params.")) else key
-        names.append(short if short not in ("group", "metric") else f"group_{short}")
-    return names
+    >>> [round(v, 4) for v in mean_interval([1.0, 2.0, 3.0], 0.95)]
+    [2.0, -0.4841, 4.4841]
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * stats.sem(values))
+    return mean, mean - half, mean + half
 
 
 def summarise(
-    histories: Sequence[RunHistory],
+    grouping: Grouping,
     correlations: pd.DataFrame,
     trends: pd.DataFrame,
+    relations: Sequence[Relation],
     settings: CompareSettings,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """One row per group x entanglement metric, with pooled correlations and trend shares.
-
-    For each method and series: mean correlation, CI bounds and how they were built, the
-    number of runs with a defined correlation, and the share of those significant after
-    Benjamini-Hochberg (``q < alpha``). Groups with a single run keep their row, with a NaN
-    interval and ``ci_method = "single run"``.
-    """
-    key_columns = group_key_columns(settings.group_by)
-    group_runs: dict[str, list[RunHistory]] = {}
-    group_values: dict[str, tuple[str, ...]] = {}
-    for history in histories:
-        label = group_label(settings.group_by, history.run.group)
-        group_runs.setdefault(label, []).append(history)
-        group_values[label] = history.run.group
-
-    corr_index = {
-        key: frame for key, frame in correlations.groupby(["group", "metric", "method", "series"])
-    }
-    trend_index = {key: frame for key, frame in trends.groupby(["group", "metric"])}
-
+    """The long summary table (see the module notes); empty if nothing was correlated."""
+    names = short_names(grouping.keys)
+    related = {(r.group, r.second): r for r in relations}
+    corr_index = dict(list(correlations.groupby(["group", "metric", "method", "series"])))
+    trend_index = dict(list(trends.groupby(["group", "metric"])))
     rows = []
-    for label, members in group_runs.items():
-        metrics = sorted({m for h in members for m in h.entanglement_metrics})
+    for group in grouping.groups:
+        metrics = sorted({m for h in group.histories for m in h.entanglement_metrics})
+        keys = {names[k]: v for k, v in group.values.items()}
+        pooled_keys = "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in group.pooled.items())
         for metric in metrics:
-            having = [h for h in members if metric in h.entanglement_metrics]
-            row = {"group": label}
-            row.update(zip(key_columns, group_values[label], strict=True))
+            having = [h for h in group.histories if metric in h.entanglement_metrics]
             lengths = [h.n_epochs for h in having]
-            row.update(
-                metric=metric,
-                n_runs=len(having),
-                n_group_runs=len(members),
-                n_seeds=len({h.run.seed for h in having}),
-                n_epochs_min=min(lengths),
-                n_epochs_max=max(lengths),
-            )
+            relation = related.get((group.label, metric))
+            common = {
+                "group": group.label,
+                "metric": metric,
+                "n_runs": len(having),
+                "n_seeds": len({h.run.seed for h in having}),
+                "n_epochs_min": min(lengths),
+                "n_epochs_max": max(lengths),
+                "relation": "" if relation is None else relation.kind,
+                "related_to": "" if relation is None else relation.first,
+                "pooled_keys": pooled_keys,
+            }
+            common.update(_trend(trend_index.get((group.label, metric)), settings.ci.level))
             for method in settings.methods:
                 for series in SERIES:
-                    frame = corr_index.get((label, metric, method, series))
-                    row.update(_pooled(frame, method, series, settings, rng))
-            trend = trend_index.get((label, metric))
-            if trend is not None:
-                row.update(
-                    start_mean=trend["start"].mean(),
-                    end_mean=trend["end"].mean(),
-                    change_mean=trend["change"].mean(),
-                    epoch_of_max_mean=trend["epoch_of_max"].mean(),
-                    rises_then_falls_share=trend["rises_then_falls"].mean(),
-                )
-            rows.append(row)
+                    frame = corr_index.get((group.label, metric, method, series))
+                    row = {**common, "method": method, "series": series}
+                    row.update(_pooled(frame, settings, rng))
+                    row.update(keys)
+                    rows.append(row)
     return pd.DataFrame(rows)
 
 
+def _trend(trend: pd.DataFrame | None, level: float) -> dict[str, float]:
+    if trend is None or trend.empty:
+        return {}
+    change, low, high = mean_interval(trend["change"], level)
+    verdicts = trend["rises_then_falls"].dropna()
+    return {
+        "start_mean": float(trend["start"].mean()),
+        "end_mean": float(trend["end"].mean()),
+        "change_mean": change,
+        "change_ci_low": low,
+        "change_ci_high": high,
+        "epoch_of_max_mean": float(trend["epoch_of_max"].mean()),
+        "rises_then_falls_share": float(verdicts.astype(float).mean())
+        if len(verdicts)
+        else math.nan,
+    }
+
+
 def _pooled(
-    frame: pd.DataFrame | None,
-    method: str,
-    series: str,
-    settings: CompareSettings,
-    rng: np.random.Generator,
+    frame: pd.DataFrame | None, settings: CompareSettings, rng: np.random.Generator
 ) -> dict[str, object]:
-    names = (
-        "mean",
-        "ci_low",
-        "ci_high",
-        "ci_method",
-        "n",
-        "n_significant",
-        "n_significant_positive",
-        "sig_share",
-    )
     if frame is None or frame.empty:
-        return {column(method, series, n): np.nan for n in names}
-    defined = frame[np.isfinite(frame["r"].to_numpy())]
+        return {"mean": math.nan, "ci_method": "no defined correlation", "n_defined": 0}
+    r = frame["r"].to_numpy(dtype=float)
+    defined = frame[np.isfinite(r)]
     min_points = int(defined["n_epochs"].min()) if len(defined) else 0
-    pooled = pool(frame["r"].to_numpy(), min_points, settings.ci, rng)
+    pooled = pool(r, min_points, settings.ci, rng)
     significant = defined["significant"].to_numpy(dtype=bool)
-    n_sig = int(significant.sum())
-    n_sig_positive = int((significant & (defined["r"].to_numpy() > 0)).sum())
-    values = (
-        pooled.mean,
-        pooled.ci_low,
-        pooled.ci_high,
-        pooled.method,
-        pooled.n,
-        n_sig,
-        n_sig_positive,
-        n_sig / pooled.n if pooled.n else np.nan,
-    )
-    return {column(method, series, n): v for n, v in zip(names, values, strict=True)}
+    tested = defined[np.isfinite(defined["q_value"].to_numpy(dtype=float))]
+    half = (pooled.ci_high - pooled.ci_low) / 2
+    return {
+        "mean": pooled.mean,
+        "ci_low": pooled.ci_low,
+        "ci_high": pooled.ci_high,
+        "ci_half_width": half,
+        "ci_method": pooled.method,
+        "seeds_for_target": seeds_needed(
+            pooled.spread, settings.ci.target_half_width, settings.ci.level
+        ),
+        "n_defined": pooled.n,
+        "n_eff_median": float(np.nanmedian(defined["n_eff"])) if len(defined) else math.nan,
+        "n_tested": len(tested),
+        "n_significant": int(significant.sum()),
+        "n_significant_positive": int((significant & (defined["r"].to_numpy() > 0)).sum()),
+    }

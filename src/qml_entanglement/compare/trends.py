@@ -13,8 +13,9 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import group_label
+from qml_entanglement.compare.grouping import Grouping
+from qml_entanglement.compare.statistics import degenerate
+from qml_entanglement.metrics.catalogue import info
 
 TREND_COLUMNS = (
     "run_id",
@@ -28,6 +29,7 @@ TREND_COLUMNS = (
     "max_value",
     "rises_then_falls",
     "n_epochs",
+    "note",
 )
 
 
@@ -85,29 +87,36 @@ def describe(epochs: Sequence[int], values: Sequence[float], tolerance: float = 
     )
 
 
-def trend_table(
-    histories: Iterable[RunHistory],
-    loss_metric: str,
-    group_by: Sequence[str],
-    tolerance: float,
-) -> pd.DataFrame:
-    """One row per run x metric (the loss and every entanglement metric)."""
+def trend_table(grouping: Grouping, loss_metric: str, tolerance: float) -> pd.DataFrame:
+    """One row per run x metric (the loss and every entanglement metric).
+
+    A degenerate series (constant up to rounding of the metric's scale) keeps its start, end
+    and change but gets no shape verdict: ``epoch_of_max`` and ``rises_then_falls`` are empty
+    and ``note`` says why (the argmax of rounding noise means nothing).
+    """
     rows = []
-    for history in histories:
-        run = history.run
-        label = group_label(group_by, run.group)
-        epochs = history.frame.index.to_numpy()
-        for metric in (loss_metric, *history.entanglement_metrics):
-            trend = describe(epochs, history.frame[metric].to_numpy(), tolerance)
-            rows.append(
-                {
+    for group in grouping.groups:
+        for history in group.histories:
+            run = history.run
+            epochs = history.frame.index.to_numpy()
+            for metric in (loss_metric, *history.entanglement_metrics):
+                values = history.frame[metric].to_numpy(dtype=float)
+                row = {
                     "run_id": run.run_id,
-                    "group": label,
+                    "group": group.label,
                     "seed": run.seed,
                     "metric": metric,
-                    **asdict(trend),
+                    **asdict(describe(epochs, values, tolerance)),
+                    "note": "",
                 }
-            )
+                if degenerate(values, info(metric).scale):
+                    row.update(
+                        epoch_of_max=math.nan,
+                        max_value=math.nan,
+                        rises_then_falls=None,
+                        note="constant series: no shape verdict",
+                    )
+                rows.append(row)
     return pd.DataFrame(rows, columns=list(TREND_COLUMNS))
 
 
