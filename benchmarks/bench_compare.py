@@ -7,7 +7,8 @@ costs minutes, so only a sample of runs gets full metric histories (the rest get
 values, which is all ``search_runs`` reads); the sample times the alternative to the artifact,
 one ``get_metric_history`` request per metric per run, scaled linearly to all runs.
 
-The runs fall into 4 datasets x 2 ansatze x 3 entanglement patterns = 24 groups of ~21 seeds.
+The runs fall into 4 datasets x 2 ansatze x 3 entanglement patterns = 24 configurations of
+~21 seeds (the default grouping finds them from the params).
 
 Run standalone (``python benchmarks/bench_compare.py [--quick]``) to print a table, or call
 :func:`run` to get the rows as dicts.
@@ -86,7 +87,7 @@ def _specs(n_runs: int, n_epochs: int, n_full_history: int, seed: int = 0) -> li
 def _time_history_paths(uri: str, sample: int) -> tuple[float, float]:
     """Seconds per run: reading history.csv vs one get_metric_history call per metric."""
     client = MlflowClient(uri)
-    runs, _ = select_runs(client, uri, [EXPERIMENT], "", [])
+    runs, _, _ = select_runs(client, uri, [EXPERIMENT], "")
     runs = [r for r in runs if len(r.metric_keys) > 0][:sample]
     full = [r for r in runs if r.run_id in _full_history_ids(client, runs)]
     start = time.perf_counter()

@@ -29,9 +29,7 @@ def ar1(phi: float, n: int, count: int, rng: np.random.Generator) -> np.ndarray:
 @pytest.mark.parametrize("phi", [0.9, 0.95, 0.97])
 @pytest.mark.parametrize("method", ["pearson", "spearman", "kendall"])
 @pytest.mark.parametrize("series", ["raw", "diff"])
-def test_independent_autocorrelated_series_are_rejected_at_about_five_percent(
-    phi, method, series
-):
+def test_independent_autocorrelated_series_are_rejected_at_about_five_percent(phi, method, series):
     rng = np.random.default_rng(int(phi * 1000) + len(method) + len(series))
     x, y = ar1(phi, EPOCHS, PAIRS, rng), ar1(phi, EPOCHS, PAIRS, rng)
     if series == "diff":

@@ -31,8 +31,15 @@ def _history(run_id: str, params: dict[str, str]) -> RunHistory:
 def test_seeds_and_bookkeeping_are_not_configuration():
     assert not any(
         is_config_key(k)
-        for k in ("seed", "dataset.seed", "init_seed", "tracking.uri", "sweep.id", "force",
-                  "run_name")
+        for k in (
+            "seed",
+            "dataset.seed",
+            "init_seed",
+            "tracking.uri",
+            "sweep.id",
+            "force",
+            "run_name",
+        )
     )
     assert all(
         is_config_key(k)
@@ -51,9 +58,16 @@ def test_every_differing_setting_splits_groups_and_only_seeds_are_pooled():
     ]
     for index, variant in enumerate(variants):
         for seed in range(3):
-            params = config(dataset="blobs", seed=seed, **{"dataset.cluster_std": "1.0",
-                            "model.ansatz.reps": "1", "trainer.epochs": "100",
-                            "simulator.name": "statevector"})
+            params = config(
+                dataset="blobs",
+                seed=seed,
+                **{
+                    "dataset.cluster_std": "1.0",
+                    "model.ansatz.reps": "1",
+                    "trainer.epochs": "100",
+                    "simulator.name": "statevector",
+                },
+            )
             params.update(variant)
             params["tracking.uri"] = f"sqlite:///store{seed}.db"  # bookkeeping: ignored
             params["sweep.id"] = f"sweep{index}"
@@ -63,7 +77,10 @@ def test_every_differing_setting_splits_groups_and_only_seeds_are_pooled():
     assert all(g.n_runs == 3 and sorted(g.seeds) == ["0", "1", "2"] for g in grouping.groups)
     assert all(not g.pooled for g in grouping.groups)
     assert set(grouping.keys) == {
-        "dataset.cluster_std", "model.ansatz.reps", "trainer.epochs", "simulator.name"
+        "dataset.cluster_std",
+        "model.ansatz.reps",
+        "trainer.epochs",
+        "simulator.name",
     }
     labels_ = {g.label for g in grouping.groups}
     assert any("cluster_std=2.0" in label for label in labels_)

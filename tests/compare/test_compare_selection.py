@@ -42,9 +42,7 @@ def test_select_finds_every_finished_run_across_pages(add_runs, tracking_uri):
     ids = add_runs([_spec(seed=s) for s in range(5)])
     add_runs([_spec(seed=9, status="FAILED")])
     client = MlflowClient(tracking_uri)
-    runs, missing, excluded = select_runs(
-        client, tracking_uri, [EXPERIMENT], FINISHED, page_size=2
-    )
+    runs, missing, excluded = select_runs(client, tracking_uri, [EXPERIMENT], FINISHED, page_size=2)
     assert missing == [] and excluded == []
     assert sorted(r.run_id for r in runs) == sorted(ids)
     assert [r.seed for r in runs] == ["0", "1", "2", "3", "4"]
@@ -72,9 +70,7 @@ def test_filter_string_is_applied(add_runs, tracking_uri):
 def test_no_matching_run_names_experiment_and_filter(add_runs, tracking_uri):
     add_runs([_spec()])
     with pytest.raises(NoRunsMatchError) as error:
-        select_runs(
-            MlflowClient(tracking_uri), tracking_uri, [EXPERIMENT], "tags.dataset = 'iris'"
-        )
+        select_runs(MlflowClient(tracking_uri), tracking_uri, [EXPERIMENT], "tags.dataset = 'iris'")
     assert EXPERIMENT in str(error.value) and "tags.dataset = 'iris'" in str(error.value)
 
 

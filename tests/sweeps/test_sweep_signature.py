@@ -112,7 +112,7 @@ def test_the_study_groups_into_its_four_data_sets_and_composes_one_job_of_each(m
     matters = values_that_matter(parse(batch[0]), master(*batch[0]))
     groups = Counter(signature(parse(job), matters) for job in batch)
     assert sorted(groups.items()) == [
-        ((data, "model.ansatz.entanglement", "seed", "sweep=study"), 10) for data in STUDY_DATA
+        ((data, "model.ansatz.entanglement", "seed", "sweep=study"), 20) for data in STUDY_DATA
     ]
     composed = validate(config, batch, monkeypatch)
     assert composed == [next(job for job in batch if job[0] == data) for data in STUDY_DATA]

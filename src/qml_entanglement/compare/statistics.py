@@ -360,6 +360,13 @@ def seeds_needed(spread: float, half_width: float, level: float = 0.95) -> float
     """
     if not math.isfinite(spread):
         return math.nan
-    k = np.arange(2, 100_001)
-    fits = stats.t.ppf(0.5 + level / 2, k - 1) * spread / np.sqrt(k) <= half_width
-    return float(k[np.argmax(fits)]) if fits.any() else math.inf
+    if spread == 0:
+        return 2.0
+    # t > z, so the normal-theory count is a lower bound; walk up from it
+    z = stats.norm.ppf(0.5 + level / 2)
+    k = max(2, math.ceil((z * spread / half_width) ** 2))
+    while k <= 1_000_000:
+        if stats.t.ppf(0.5 + level / 2, k - 1) * spread / math.sqrt(k) <= half_width:
+            return float(k)
+        k += 1
+    return math.inf

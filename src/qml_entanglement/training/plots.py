@@ -10,14 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-LABELS = {
-    "loss": "training loss",
-    "meyer_wallach": "Meyer-Wallach Q",
-    "von_neumann_entropy": "mean single-qubit entropy (bits)",
-    "negativity": "negativity (half cut)",
-    "log_negativity": "log negativity (half cut)",
-    "entangling_power": "entangling power of the trained block",
-}
+from qml_entanglement.metrics.catalogue import axis_label, label  # noqa: E402
 
 
 def plot_history(history: pd.DataFrame, metrics: tuple[str, ...], out_dir: Path) -> list[Path]:
@@ -42,7 +35,7 @@ def _line(history: pd.DataFrame, metric: str, out_dir: Path) -> Path:
             history["epoch"], lo, hi, alpha=0.2, color="tab:blue", label="±1 sd over samples"
         )
         ax.legend(loc="best", fontsize=8)
-    ax.set(xlabel="epoch", ylabel=LABELS.get(metric, metric), title=f"{metric} vs epoch")
+    ax.set(xlabel="epoch", ylabel=axis_label(metric), title=f"{label(metric)} vs epoch")
     path = out_dir / f"{metric}_vs_epoch.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -53,7 +46,7 @@ def _versus_loss(history: pd.DataFrame, metric: str, out_dir: Path) -> Path:
     fig, ax = plt.subplots(figsize=(5, 3.4), constrained_layout=True)
     points = ax.scatter(history["loss"], history[metric], c=history["epoch"], cmap="viridis", s=12)
     fig.colorbar(points, ax=ax, label="epoch")
-    ax.set(xlabel=LABELS["loss"], ylabel=LABELS.get(metric, metric), title=f"{metric} vs loss")
+    ax.set(xlabel=axis_label("loss"), ylabel=axis_label(metric), title=f"{label(metric)} vs loss")
     path = out_dir / f"{metric}_vs_loss.png"
     fig.savefig(path, dpi=110)
     plt.close(fig)
