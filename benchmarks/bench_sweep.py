@@ -1,4 +1,4 @@
-"""Benchmark: the default sweep (`make sweep`: the study, 40 runs) on 1 and on 2 workers.
+"""Benchmark: the default sweep (`make sweep`: the study, 80 runs) on 1 and on 2 workers.
 
 Each case runs the real command line, ``pipelines/train.py -m sweep=study`` with the joblib
 launcher, into its own temporary sqlite store, created beforehand as ``make store`` does (so

@@ -86,7 +86,8 @@ def test_every_embedded_image_decodes(html_report, tmp_path):
     match = re.search(r'data-images="([^"]*)"', result.stdout)
     assert match, "the load-event probe did not run"
     states = match.group(1).split(",")
-    assert len(states) == 7 and set(states) == {"true"}, states
+    # heatmap, overlay by entanglement pattern, two figures per group (3 groups)
+    assert len(states) == 8 and set(states) == {"true"}, states
 
 
 def test_screenshot_renders(html_report, tmp_path):

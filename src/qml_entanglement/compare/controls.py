@@ -6,9 +6,10 @@ quantity, the mean over seeds in both and the difference with a Welch t interval
 the two groups are independent replicates; Welch 1947, ``scipy.stats.ttest_ind``):
 
 * the final loss, training and test accuracy: does entanglement help learning?
-* each entanglement metric's final value and its change from step 0 (before any update):
-  how much entanglement training builds beyond what the feature map already makes, since the
-  control's entanglement comes from the feature map alone.
+* each entanglement metric's final value and its change from step 0 (before any update).
+  Without entangling gates the ansatz is a product of single-qubit unitaries, which leave every
+  entanglement measure unchanged, so the control's metric *is* the feature map's own
+  entanglement of the data: the difference is what the trained entangling layers add to it.
 """
 
 from __future__ import annotations
