@@ -57,14 +57,13 @@ def check_runs(
         members = group.histories
         label = group.label
         if group.pooled:
-            differing = "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in group.pooled.items())
             issues.append(
                 DataIssue(
                     "pooled_configs",
                     label,
                     "",
                     "",
-                    f"group_by pools runs whose configurations differ ({differing}): its "
+                    f"group_by pools runs whose configurations differ ({group.pooled_text}): its "
                     "runs are not replicates of one configuration",
                 )
             )

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import MISSING, resolve_key
+from qml_entanglement.compare.selection import MISSING, resolve_key, seed_sort_key
 
 _SEED = re.compile(r"(^|[._])(\w*_)?seed$")
 BOOKKEEPING_PREFIXES = ("tracking.", "sweep.", "hydra.")
@@ -96,6 +96,11 @@ class Group:
         return [h.run.seed for h in self.histories]
 
     @property
+    def pooled_text(self) -> str:
+        """The differing config keys, e.g. ``dataset.cluster_std in {0.5, 2.0}`` (or "")."""
+        return "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in self.pooled.items())
+
+    @property
     def n_runs(self) -> int:
         """Number of runs."""
         return len(self.histories)
@@ -152,7 +157,7 @@ def build_groups(histories: Sequence[RunHistory], group_by: Sequence[str] | None
     labels = _labels(list(members), keys, auto)
     groups = []
     for value, runs in sorted(members.items(), key=lambda item: labels[item[0]]):
-        runs = sorted(runs, key=lambda h: (_seed_sort_key(h.run.seed), h.run.run_id))
+        runs = sorted(runs, key=lambda h: (seed_sort_key(h.run.seed), h.run.run_id))
         inside = differing_keys(configs[h.run.run_id] for h in runs)
         pooled = {
             k: tuple(sorted({configs[h.run.run_id].get(k, MISSING) for h in runs})) for k in inside
@@ -183,10 +188,3 @@ def _labels(values: list[tuple[str, ...]], keys: list[str], auto: bool) -> dict:
         parts = [f"{names[keys[i]]}={value[i]}" for i in shown if not auto or value[i] != MISSING]
         labels[value] = ", ".join(parts) or "all runs"
     return labels
-
-
-def _seed_sort_key(seed: str) -> tuple[int, int | str]:
-    try:
-        return (0, int(seed))
-    except ValueError:
-        return (1, seed)

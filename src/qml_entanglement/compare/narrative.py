@@ -211,10 +211,9 @@ def group_paragraph(
     else:
         intro += "."
     if group.pooled:
-        differing = "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in group.pooled.items())
         intro += (
-            f" Warning: group_by pools different configurations here ({differing}), so these "
-            "runs are not replicates and the interval mixes configurations."
+            f" Warning: group_by pools different configurations here ({group.pooled_text}), so "
+            "these runs are not replicates and the interval mixes configurations."
         )
     items = (
         [

@@ -152,7 +152,7 @@ def select_runs(
             f"No training run matches {where} in {tracking_uri} "
             f"({len(excluded)} sweep parent or comparison run(s) only)."
         )
-    runs.sort(key=lambda r: (_seed_sort_key(r.seed), r.run_id))
+    runs.sort(key=lambda r: (seed_sort_key(r.seed), r.run_id))
     return runs, missing, excluded
 
 
@@ -165,7 +165,7 @@ def not_training_run(run: SelectedRun) -> str:
     return ""
 
 
-def _seed_sort_key(seed: str) -> tuple[int, int | str]:
+def seed_sort_key(seed: str) -> tuple[int, int | str]:
     try:
         return (0, int(seed))
     except ValueError:

@@ -57,7 +57,6 @@ def summarise(
     for group in grouping.groups:
         metrics = sorted({m for h in group.histories for m in h.entanglement_metrics})
         keys = {names[k]: v for k, v in group.values.items()}
-        pooled_keys = "; ".join(f"{k} in {{{', '.join(v)}}}" for k, v in group.pooled.items())
         for metric in metrics:
             having = [h for h in group.histories if metric in h.entanglement_metrics]
             lengths = [h.n_epochs for h in having]
@@ -71,7 +70,7 @@ def summarise(
                 "n_epochs_max": max(lengths),
                 "relation": "" if relation is None else relation.kind,
                 "related_to": "" if relation is None else relation.first,
-                "pooled_keys": pooled_keys,
+                "pooled_keys": group.pooled_text,
             }
             common.update(_trend(trend_index.get((group.label, metric)), settings.ci.level))
             for method in settings.methods:
