@@ -42,6 +42,7 @@ def _f(default: Any = MISSING, **meta: Any):
 class _DatasetBase:
     name: str
     num_features: int = _f(**ge(1))
+    seed: int | None = _f(None, ge=0)  # data seed; train.yaml sets it to ${seed}
     test_size: float = _f(0.25, gt=0.0, lt=1.0)
     pca: bool = False
     feature_range: list[float] | None = None
@@ -50,10 +51,12 @@ class _DatasetBase:
 @dataclass
 class AdHocSchema:
     name: str
-    num_features: int = _f(**choice(2, 3))
+    num_features: int = _f(**ge(2))
     training_size: int = _f(**ge(1))
     test_size: int = _f(**ge(1))
+    seed: int | None = _f(None, ge=0)
     gap: float = _f(0.3, ge=0.0)
+    sampling_method: str = _f("grid", choices=("grid", "sobol"))
     feature_range: list[float] | None = None
 
 
@@ -61,6 +64,9 @@ class AdHocSchema:
 class BlobsSchema(_DatasetBase):
     n_samples: int = _f(100, ge=4)
     cluster_std: float = _f(1.0, gt=0.0)
+    centers: str = _f("random", choices=("random", "symmetric"))
+    center_distance: float = _f(4.0, gt=0.0)  # used by centers=symmetric
+    stratify: bool = True  # false: sklearn's default unstratified split (the write-up's)
 
 
 @dataclass
@@ -88,6 +94,7 @@ class BreastCancerSchema(_DatasetBase):
 class NoDataSchema:
     name: str
     num_features: int = _f(0, **choice(0))
+    seed: int | None = _f(None, ge=0)
 
 
 DATASETS = {
@@ -129,6 +136,8 @@ class VQCSchema:
     readout: str = _f("parity", choices=("parity",))
     init_low: float = -3.141592653589793
     init_high: float = 3.141592653589793
+    init_generator: str = _f("default", choices=("default", "legacy"))
+    init_seed: int | None = _f(None, ge=0)  # train.yaml sets it to ${seed}
 
 
 @dataclass
@@ -137,6 +146,7 @@ class BellToySchema:
     num_qubits: int = _f(2, choices=(2,))
     initial_angle: float = 0.05
     readout: str = _f("identity", choices=("identity",))
+    init_seed: int | None = _f(None, ge=0)  # unused: the toy starts at initial_angle
 
 
 MODELS = {"vqc": VQCSchema, "bell_toy": BellToySchema}
@@ -150,6 +160,16 @@ class AdamSchema:
     beta1: float = _f(0.9, ge=0.0, lt=1.0)
     beta2: float = _f(0.999, ge=0.0, lt=1.0)
     eps: float = _f(1e-8, gt=0.0)
+
+
+@dataclass
+class FiniteDifferenceAdamSchema:
+    name: str
+    lr: float = _f(**gt(0.0))
+    beta1: float = _f(0.9, ge=0.0, lt=1.0)
+    beta2: float = _f(0.99, ge=0.0, lt=1.0)
+    noise_factor: float = _f(1e-8, gt=0.0)
+    eps: float = _f(1e-10, gt=0.0)
 
 
 @dataclass
@@ -178,6 +198,7 @@ class COBYLASchema:
 
 OPTIMIZERS = {
     "adam": AdamSchema,
+    "fd_adam": FiniteDifferenceAdamSchema,
     "sgd": SGDSchema,
     "study_toy": SGDSchema,
     "spsa": SPSASchema,
@@ -237,6 +258,7 @@ SIMULATORS = {"statevector": StatevectorSchema, "aer": AerSchema}
 class MetricsSchema:
     probe_size: int | None = _f(None, ge=1)
     entangling_power_samples: int | None = _f(None, ge=1)
+    as_published: bool = False
 
 
 @dataclass
@@ -353,3 +375,31 @@ def validate(cfg: DictConfig) -> None:
         check_section(cfg.simulator.noise, NoiseSchema, "simulator.noise")
     check_section(cfg.metrics, MetricsSchema, "metrics")
     check_section(cfg.tracking, TrackingSchema, "tracking")
+    _check_combinations(cfg)
+
+
+def _check_combinations(cfg: DictConfig) -> None:
+    """Settings that are valid alone but not together."""
+    data = cfg.dataset
+    grid = data.name == "ad_hoc" and data.get("sampling_method", "grid") == "grid"
+    if grid and data.num_features > 3:
+        raise ConfigError(
+            f"dataset.num_features={data.num_features} needs dataset.sampling_method=sobol; "
+            "qiskit's grid sampling of ad hoc data supports 2 and 3 features"
+        )
+    if cfg.metrics.get("as_published", False):
+        if cfg.simulator.name != "statevector":
+            raise ConfigError(
+                f"metrics.as_published=true needs simulator=statevector (the write-up's exact "
+                f"states), got simulator={cfg.simulator.name!r}"
+            )
+        if cfg.model.name == "vqc" and cfg.model.num_qubits != 2:
+            raise ConfigError(
+                f"metrics.as_published=true needs model.num_qubits=2 (the write-up's point "
+                f"x = [0.5, 0.9]), got {cfg.model.num_qubits}"
+            )
+        if cfg.model.name == "vqc" and cfg.optimizer.name not in ("adam", "fd_adam"):
+            raise ConfigError(
+                f"metrics.as_published=true needs optimizer adam or fd_adam (the write-up "
+                f"evaluates ADAM's first moment), got optimizer={cfg.optimizer.name!r}"
+            )

@@ -6,7 +6,7 @@ random numbers take an explicit seed; train/test splits are stratified and seede
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn import datasets as skdata
@@ -17,13 +17,18 @@ from sklearn.preprocessing import MinMaxScaler
 
 @dataclass(frozen=True)
 class Dataset:
-    """Train and test features ``(N, F)`` with labels ``(N,)`` in ``{0, 1}``."""
+    """Train and test features ``(N, F)`` with labels ``(N,)`` in ``{0, 1}``.
+
+    ``facts`` holds numbers that describe the data set as drawn (e.g. the class separation),
+    logged once per run.
+    """
 
     name: str
     x_train: np.ndarray
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    facts: dict[str, float] = field(default_factory=dict)
 
     @property
     def num_features(self) -> int:
@@ -40,8 +45,11 @@ def _finish(
     seed: int,
     pca: bool,
     feature_range: tuple[float, float] | None,
+    stratify: bool = True,
+    facts: dict[str, float] | None = None,
 ) -> Dataset:
-    """Split (stratified, seeded), reduce by PCA if asked, and scale into ``feature_range``.
+    """Split (seeded; stratified unless ``stratify=False``), reduce by PCA if asked, and scale
+    into ``feature_range``.
 
     PCA and the scaler are fitted on the training split only.
     """
@@ -61,7 +69,7 @@ def _finish(
             f"must be at most {raw}"
         )
     x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=test_size, random_state=seed, stratify=y
+        x, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
     )
     if raw > num_features:
         reducer = PCA(n_components=num_features, random_state=seed).fit(x_train)
@@ -69,7 +77,7 @@ def _finish(
     if feature_range is not None:
         scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
-    return Dataset(name, x_train, y_train, x_test, y_test)
+    return Dataset(name, x_train, y_train, x_test, y_test, dict(facts or {}))
 
 
 def load_ad_hoc(
@@ -79,20 +87,26 @@ def load_ad_hoc(
     test_size: int,
     gap: float,
     seed: int,
+    sampling_method: str = "grid",
     feature_range: tuple[float, float] | None = None,
     **_: object,
 ) -> Dataset:
     """qiskit-machine-learning's ad hoc data (Havlicek et al., Nature 567, 209 (2019)).
 
     ``training_size`` and ``test_size`` are per class; ``num_features`` is the generator's ``n``
-    (grid sampling, which qiskit supports for n = 2 and 3). Features lie in ``[0, 2 pi)``.
+    (``grid`` sampling supports n = 2 and 3, ``sobol`` any n). Features lie in ``[0, 2 pi)``.
     """
     from qiskit_machine_learning.datasets import ad_hoc_data
     from qiskit_machine_learning.utils import algorithm_globals
 
     algorithm_globals.random_seed = seed  # the generator draws from this global only
     x_train, y_train, x_test, y_test = ad_hoc_data(
-        training_size=training_size, test_size=test_size, n=num_features, gap=gap, one_hot=False
+        training_size=training_size,
+        test_size=test_size,
+        n=num_features,
+        gap=gap,
+        one_hot=False,
+        sampling_method=sampling_method,
     )
     if feature_range is not None:
         scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
@@ -108,16 +122,33 @@ def load_blobs(
     test_size: float,
     seed: int,
     feature_range: tuple[float, float] | None,
+    centers: str = "random",
+    center_distance: float = 4.0,
+    stratify: bool = True,
     **_: object,
 ) -> Dataset:
-    """sklearn ``make_blobs`` with two centres in ``num_features`` dimensions."""
-    x, y = skdata.make_blobs(
+    """sklearn ``make_blobs``: two Gaussian classes in ``num_features`` dimensions.
+
+    ``centers="random"`` lets make_blobs draw both centres uniformly in ``(-10, 10)^F`` (seeded),
+    so the class overlap varies from seed to seed whatever ``cluster_std`` is.
+    ``centers="symmetric"`` fixes them at ``+-(center_distance / 2) (1, ..., 1) / sqrt(F)``, so
+    ``cluster_std`` alone sets the overlap. Either way ``facts["class_separation"]`` is the
+    distance between the centres in units of ``cluster_std`` (before any scaling).
+    """
+    if centers == "symmetric":
+        unit = np.ones(num_features) / np.sqrt(num_features)
+        centres = np.stack([-unit, unit]) * center_distance / 2
+    else:
+        centres = 2
+    x, y, drawn = skdata.make_blobs(
         n_samples=n_samples,
         n_features=num_features,
-        centers=2,
+        centers=centres,
         cluster_std=cluster_std,
         random_state=seed,
+        return_centers=True,
     )
+    separation = float(np.linalg.norm(drawn[1] - drawn[0]) / cluster_std)
     return _finish(
         "blobs",
         x,
@@ -127,6 +158,8 @@ def load_blobs(
         seed=seed,
         pca=False,
         feature_range=feature_range,
+        stratify=stratify,
+        facts={"class_separation": separation},
     )
 
 

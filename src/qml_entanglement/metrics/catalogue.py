@@ -18,6 +18,9 @@ LOSS = "loss"
 ACCURACY = "accuracy"
 OPTIMISER = "optimiser"
 TIMING = "timing"
+BASELINE = "feature-map baseline"  # entanglement of the encoding alone, and what training adds
+PUBLISHED = "as published"  # the write-up's quantities: artefacts, never evidence
+DATA = "data"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,32 @@ _ENTRIES = (
     MetricInfo("purity", "purity", kind=MIXEDNESS),
     MetricInfo("concurrence", "concurrence"),
     MetricInfo("entangling_power", "entangling power of the trained block"),
+    MetricInfo("feature_map_meyer_wallach", "Meyer-Wallach Q of the feature map", kind=BASELINE),
+    MetricInfo(
+        "feature_map_von_neumann_entropy",
+        "feature map's single-qubit entropy",
+        "bits",
+        kind=BASELINE,
+    ),
+    MetricInfo("meyer_wallach_change", "Meyer-Wallach Q added by the ansatz", kind=BASELINE),
+    MetricInfo(
+        "von_neumann_entropy_change",
+        "single-qubit entropy added by the ansatz",
+        "bits",
+        kind=BASELINE,
+    ),
+    MetricInfo(
+        "published_meyer_wallach",
+        "as published: Q at x=[0.5, 0.9] and ADAM's m_t",
+        kind=PUBLISHED,
+    ),
+    MetricInfo(
+        "published_von_neumann_entropy",
+        "as published: entropy of the whole pure state",
+        "bits",
+        kind=PUBLISHED,
+    ),
+    MetricInfo("class_separation", "distance of the class centres", "std", kind=DATA, scale=None),
 )
 CATALOGUE: dict[str, MetricInfo] = {m.key: m for m in _ENTRIES}
 

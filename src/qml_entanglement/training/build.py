@@ -66,20 +66,44 @@ def build_simulator(cfg: DictConfig, feature_map: QuantumCircuit, ansatz: Quantu
     return StatevectorSimulator(feature_map, ansatz, mode=cfg.simulator.mode)
 
 
-def initial_parameters(cfg: DictConfig, num_parameters: int, rng: np.random.Generator):
-    if cfg.model.name == "bell_toy":
-        return np.full(num_parameters, float(cfg.model.initial_angle))
-    return rng.uniform(cfg.model.init_low, cfg.model.init_high, size=num_parameters)
+def _seed(section: DictConfig, key: str, default: int) -> int:
+    value = section.get(key)
+    return default if value is None else int(value)
 
 
-def build(cfg: DictConfig, rng: np.random.Generator) -> Components:
-    """Dataset, circuits, classifier, optimizer and initial parameters for ``cfg``."""
-    dataset = load_dataset(cfg.dataset.name, seed=cfg.seed, **_options(cfg.dataset))
+def initial_parameters(cfg: DictConfig, num_parameters: int) -> np.ndarray:
+    """Initial angles ``U(init_low, init_high)`` from ``model.init_seed`` (default ``seed``).
+
+    ``init_generator=legacy`` draws from numpy's ``RandomState(init_seed)``, i.e. exactly what
+    ``np.random.seed(s); low + (high - low) * np.random.rand(P)`` gives (the write-up's
+    initialisation with ``s = 137``, ``low = 0``, ``high = 2 pi``).
+    """
+    model = cfg.model
+    if model.name == "bell_toy":
+        return np.full(num_parameters, float(model.initial_angle))
+    seed = _seed(model, "init_seed", cfg.seed)
+    low, high = float(model.init_low), float(model.init_high)
+    if model.get("init_generator", "default") == "legacy":
+        return low + (high - low) * np.random.RandomState(seed).rand(num_parameters)
+    return np.random.default_rng(seed).uniform(low, high, size=num_parameters)
+
+
+def build(cfg: DictConfig) -> Components:
+    """Dataset, circuits, classifier, optimizer and initial parameters for ``cfg``.
+
+    The data come from ``dataset.seed`` and the initial angles from ``model.init_seed`` (both
+    default to ``seed``); the optimizer's own randomness (SPSA) and mini-batches use ``seed``.
+    """
+    options = _options(cfg.dataset)
+    data_seed = options.pop("seed", None)
+    dataset = load_dataset(
+        cfg.dataset.name, seed=cfg.seed if data_seed is None else data_seed, **options
+    )
     feature_map, ansatz = build_circuits(cfg)
     simulator = build_simulator(cfg, feature_map, ansatz)
     readout = READOUTS[cfg.model.readout](ansatz.num_qubits)
     loss = LOSSES[cfg.loss.name](**_options(cfg.loss))
     classifier = QuantumClassifier(simulator, readout, loss)
     optimizer = OPTIMIZERS[cfg.optimizer.name](seed=cfg.seed, **_options(cfg.optimizer))
-    theta0 = initial_parameters(cfg, ansatz.num_parameters, rng)
+    theta0 = initial_parameters(cfg, ansatz.num_parameters)
     return Components(dataset, feature_map, ansatz, classifier, optimizer, theta0)

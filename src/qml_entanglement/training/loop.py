@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,15 +48,19 @@ def train(
     probe: np.ndarray | None = None,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
     history: list[dict[str, float]] | None = None,
-    parameter_metrics: Callable[[np.ndarray], dict[str, float]] | None = None,
+    step_metrics: Sequence[Callable[[np.ndarray, object], dict[str, float]]] = (),
+    baseline: dict[str, float] | None = None,
 ) -> TrainResult:
     """Train for ``epochs`` epochs; call ``on_epoch(step, metrics)`` for steps ``0..epochs``.
 
     ``probe`` selects the training samples whose states are measured for entanglement (all by
     default). Mini-batches (``batch_size`` below the training-set size) are drawn from ``rng``.
     Each step's record is appended to ``history`` (if given) as soon as it exists, so a caller
-    keeps the partial history when training raises. ``parameter_metrics(theta)`` adds metrics
-    of the parameters themselves (e.g. the trained block's entangling power).
+    keeps the partial history when training raises. Each of ``step_metrics(theta, optimizer)`` adds
+    metrics of the parameters or the optimizer's state (e.g. the trained block's entangling
+    power), measured before the step's update. With ``baseline`` (entanglement of the
+    feature-map states alone), each of its metrics ``k`` also gets ``k_change``: the
+    step's value minus the baseline, i.e. what the trainable block adds.
     """
     n_train = len(data.y_train)
     full_batch = batch_size is None or batch_size >= n_train
@@ -84,8 +88,10 @@ def train(
                 metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
             states = ev.states if probe is None else ev.states[probe]
             metrics.update(entanglement_summary(states))
-            if parameter_metrics is not None:
-                metrics.update(parameter_metrics(theta))
+            for key, value in (baseline or {}).items():
+                metrics[f"{key}_change"] = metrics[key] - value
+            for measure in step_metrics:
+                metrics.update(measure(theta, optimizer))
             try:
                 if step < epochs:
                     if full_batch:

@@ -50,6 +50,56 @@ class Adam:
         return theta - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+class FiniteDifferenceAdam:
+    """ADAM as implemented in qiskit-aqua (the write-up's optimizer), with its gradient.
+
+    The gradient is the forward difference ``g_i = (f(theta + eps e_i) - f(theta)) / eps``
+    (``P`` extra loss evaluations per epoch; ``f(theta)`` is the epoch's own loss). Then
+    ``m_t = beta1 m + (1 - beta1) g``, ``v_t = beta2 v + (1 - beta2) g**2`` and
+
+    ``theta <- theta - lr sqrt(1 - beta2**t) / (1 - beta1**t) * m_t / (sqrt(v_t) + noise_factor)``
+
+    (Kingma & Ba 2015, Algorithm 1 in its "efficient" form; qiskit-aqua
+    ``qiskit.aqua.components.optimizers.ADAM``, whose ``eps`` is the finite-difference step).
+    Every loss evaluation is kept in ``evaluations`` (the write-up plotted its loss per
+    evaluation, not per epoch). aqua's ``tol`` stop (``|Delta theta| < 1e-6``) is not modelled:
+    with ``lr = 1e-3`` a step moves each angle by about ``lr``, far above it.
+    """
+
+    uses_gradient = False
+
+    def __init__(
+        self,
+        lr: float,
+        beta1: float = 0.9,
+        beta2: float = 0.99,
+        noise_factor: float = 1e-8,
+        eps: float = 1e-10,
+        **_: object,
+    ):
+        self.lr, self.beta1, self.beta2 = lr, beta1, beta2
+        self.noise_factor, self.eps = noise_factor, eps
+        self.m = self.v = None
+        self.t = 0
+        self.evaluations: list[float] = []
+
+    def gradient(self, theta: np.ndarray, loss: float, objective: Objective) -> np.ndarray:
+        shifted = theta + self.eps * np.eye(len(theta))
+        values = np.array([objective(row) for row in shifted])
+        self.evaluations.extend([float(loss), *values.tolist()])
+        return (values - loss) / self.eps
+
+    def step(self, theta, *, loss, grad, objective):
+        grad = self.gradient(theta, loss, objective)
+        if self.m is None:
+            self.m, self.v = np.zeros_like(theta), np.zeros_like(theta)
+        self.t += 1
+        self.m = self.beta1 * self.m + (1 - self.beta1) * grad
+        self.v = self.beta2 * self.v + (1 - self.beta2) * grad**2
+        lr_eff = self.lr * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        return theta - lr_eff * self.m / (np.sqrt(self.v) + self.noise_factor)
+
+
 class StudyToyUpdate:
     """The study's own toy update ``theta <- theta - lr * loss``.
 
@@ -128,6 +178,7 @@ class COBYLA:
 
 OPTIMIZERS = {
     "adam": Adam,
+    "fd_adam": FiniteDifferenceAdam,
     "sgd": GradientDescent,
     "study_toy": StudyToyUpdate,
     "spsa": SPSA,

@@ -19,9 +19,10 @@ from ..sweeps import membership
 from ..tracking import RunLogger, ensure_experiment, ensure_store, resolve_tracking_uri
 from ..tracking.writer import start_writer, wants_writer
 from .build import Components, build
-from .entanglement import block_entangling_power, entanglement_metric_names
+from .entanglement import block_entangling_power, entanglement_metric_names, entanglement_summary
 from .loop import EncodedData, train
 from .plots import plot_history
+from .published import PUBLISHED_POINT, as_published_probe
 
 
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -116,19 +117,18 @@ def run_experiment(
         skipped = _skip_if_finished(cfg, uri)
         if skipped is not None:
             return skipped
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)  # mini-batch order
     try:
-        components = build(cfg, rng)
+        components = build(cfg)
         data = _encode(components)
     except ValueError as exc:  # bad data or circuit for this config: a config mistake
         raise ConfigError(str(exc)) from exc
     mixed = getattr(components.classifier.simulator, "mixed", False)
     power_samples = cfg.metrics.entangling_power_samples
     metric_names = entanglement_metric_names(mixed, entangling_power=bool(power_samples))
-    parameter_metrics = None
-    if power_samples:
-        block = components.classifier.simulator.block
-        parameter_metrics = block_entangling_power(block, power_samples, seed=cfg.seed)
+    probe = _probe(cfg, len(data.y_train))
+    step_metrics = _step_metrics(cfg, components, data)
+    baseline = _feature_map_baseline(cfg, data, probe)
     tags = {**run_tags(cfg, overrides or [], metric_names), **membership.sweep_tags(cfg)}
     history: list[dict[str, float]] = []
     timings = {"build": time.perf_counter() - tic}
@@ -144,6 +144,10 @@ def run_experiment(
         writer=writer,
     ) as run:
         run.log_params(flatten(OmegaConf.to_container(cfg, resolve=True)))
+        once = {**components.dataset.facts}
+        once.update({f"feature_map_{k}": v for k, v in (baseline or {}).items()})
+        if once:
+            run.log_final(once)
         timings["tracking"] = time.perf_counter() - tic
         bar = _progress_bar(cfg.trainer.epochs + 1, enabled=progress)
 
@@ -168,10 +172,11 @@ def run_experiment(
                 epochs=cfg.trainer.epochs,
                 batch_size=cfg.trainer.batch_size,
                 rng=rng,
-                probe=_probe(cfg, len(data.y_train)),
+                probe=probe,
                 on_epoch=on_epoch,
                 history=history,
-                parameter_metrics=parameter_metrics,
+                step_metrics=step_metrics,
+                baseline=baseline,
             )
         finally:
             if bar is not None:
@@ -185,6 +190,7 @@ def run_experiment(
                 _log_history(run, history, metric_names)
         if cfg.tracking.artifacts:
             _log_artifacts(run, cfg, components, result.theta)
+            _log_evaluations(run, components.optimizer)
         timings["artifacts"] = time.perf_counter() - tic
         tic = time.perf_counter()
     timings["tracking"] += time.perf_counter() - tic  # final flush, run status
@@ -199,6 +205,39 @@ def run_experiment(
     }
     _print_summary(summary)
     return summary
+
+
+def _step_metrics(cfg: DictConfig, components: Components, data: EncodedData) -> list:
+    """Per-step measurements beyond the loop's own: entangling power, the write-up's quantities."""
+    simulator = components.classifier.simulator
+    measures = []
+    samples = cfg.metrics.entangling_power_samples
+    if samples:
+        power = block_entangling_power(simulator.block, samples, seed=cfg.seed)
+        measures.append(lambda theta, _optimizer: power(theta))
+    if cfg.metrics.get("as_published", False):
+        if cfg.model.name == "bell_toy":
+            encoded = data.train
+        else:
+            encoded = simulator.encode(np.array([PUBLISHED_POINT]))
+        measures.append(
+            as_published_probe(lambda params: simulator.states(params, encoded), cfg.model.name)
+        )
+    return measures
+
+
+def _feature_map_baseline(
+    cfg: DictConfig, data: EncodedData, probe: np.ndarray | None
+) -> dict[str, float] | None:
+    """Entanglement of the feature-map states alone (the probed training samples), or None.
+
+    Only for the VQC on exact states (the encodings are then the states themselves).
+    """
+    encoded = data.train if probe is None else data.train[probe]
+    if cfg.model.name != "vqc" or not np.iscomplexobj(encoded) or encoded.ndim != 2:
+        return None
+    summary = entanglement_summary(encoded)
+    return {k: v for k, v in summary.items() if not k.endswith("_std")}
 
 
 def _skip_if_finished(cfg: DictConfig, uri: str) -> dict[str, Any] | None:
@@ -240,11 +279,19 @@ def _log_artifacts(run: RunLogger, cfg: DictConfig, components: Components, thet
     run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
     names = [p.name for p in components.ansatz.parameters]
     params = "parameter,value\n" + "".join(
-        f"{n},{v!r}\n" for n, v in zip(names, theta, strict=True)
+        f"{n},{float(v)!r}\n" for n, v in zip(names, theta, strict=True)
     )
     run.log_text(params, "final_parameters.csv")
     circuit = components.feature_map.compose(components.ansatz)
     run.log_text(str(circuit.draw(output="text", fold=-1)), "circuit.txt")
+
+
+def _log_evaluations(run: RunLogger, optimizer: object) -> None:
+    """Every loss evaluation of an optimizer that keeps them (``function_evaluations.csv``)."""
+    values = getattr(optimizer, "evaluations", None)
+    if values:
+        text = "evaluation,loss\n" + "".join(f"{i},{v!r}\n" for i, v in enumerate(values))
+        run.log_text(text, "function_evaluations.csv")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
