@@ -20,9 +20,11 @@ HOST ?= 127.0.0.1
 TRACKING_DB ?= sqlite:///mlruns/server.db
 SERVER_ARTIFACTS ?= mlruns/server-artifacts
 SERVER_WORKERS ?= 2
+STUDY_SEEDS ?= range(137,147)
+STUDY_ARGS ?=
 
 .PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
-	postgres ray
+	postgres ray study
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -82,6 +84,14 @@ sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansa
 		hydra.sweep.dir=$(SWEEP_DIR) $(ARGS) || status=$$?; \
 	$(PY) -m qml_entanglement.sweeps.report $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
 	exit $$status
+
+# The toy is deterministic: one run. The VQC sweep skips configs that already FINISHED.
+study: store ## the write-up reproduced and tested: its runs (faithful + controls), then reports/study/
+	$(PY) pipelines/train.py experiment=study_bell_toy metrics.as_published=true seed=137 \
+		tracking.experiment=write-up-study $(ARGS)
+	$(PY) pipelines/train.py -m sweep=write_up hydra.launcher.n_jobs=$(JOBS) \
+		hydra.sweep.dir=multirun/write_up 'seed=$(STUDY_SEEDS)' $(ARGS)
+	$(PY) pipelines/study.py $(STUDY_ARGS)
 
 # MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true
 server: setup ## MLflow tracking server on $(HOST):$(PORT) (TRACKING_DB=sqlite:///... or postgresql://...)

@@ -44,7 +44,10 @@ def test_every_experiment_composes_and_validates(compose_cfg, experiment):
         (["model.ansatz.reps=-1"], "model.ansatz.reps=-1"),
         (["model.feature_map.reps=-2"], "model.feature_map.reps=-2"),
         (["dataset=blobs", "dataset.cluster_std=0"], "dataset.cluster_std=0"),
-        (["dataset.num_features=4"], "dataset.num_features=4 needs dataset.sampling_method=sobol"),
+        (
+            ["dataset.num_features=4"],
+            "dataset.num_features=4 needs dataset.sampling_method=hypercube",
+        ),
         (
             ["metrics.as_published=true", "dataset=blobs", "dataset.num_features=4"],
             "needs model.num_qubits=2",

@@ -102,7 +102,7 @@ def load_histories(
         else:
             slow.append(run)
     if slow:
-        with _no_progress_bars(), ThreadPoolExecutor(max_workers=workers) as pool:
+        with no_progress_bars(), ThreadPoolExecutor(max_workers=workers) as pool:
             for run, result in zip(
                 slow, pool.map(lambda r: _load_slow(client, r), slow), strict=True
             ):
@@ -134,7 +134,7 @@ def load_histories(
 
 
 @contextmanager
-def _no_progress_bars():
+def no_progress_bars():
     """Silence MLflow's per-download progress bar (one per run would flood the terminal)."""
     name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
     previous = os.environ.get(name)

@@ -243,12 +243,12 @@ def render_markdown(content: ReportContent) -> str:
         if figure is not None:
             out += [f"![{figure.caption}](figures/{figure.png_name})", ""]
     out += ["## Summary", ""]
-    out += _md_table(*summary_table(content.summary, s))
+    out += md_table(*summary_table(content.summary, s))
     if not content.controls.empty:
         out += ["", "## Against the no-entangler control", ""]
-        out += _md_table(*controls_table(content.controls, s.ci.level))
+        out += md_table(*controls_table(content.controls, s.ci.level))
     out += ["", "### Every method (mean correlation over seeds)", ""]
-    out += _md_table(*methods_table(content.summary, s))
+    out += md_table(*methods_table(content.summary, s))
     out += [""]
     for section in content.sections:
         out += [f"## {section.label}", "", section.prose.intro, ""]
@@ -268,7 +268,7 @@ def _md_quality(quality: pd.DataFrame) -> list[str]:
     if not counts:
         return ["No problem found: every run has every metric, equal epochs and no NaN."]
     out = ["Findings: " + ", ".join(f"{kind} ({n})" for kind, n in counts) + ".", ""]
-    out += _md_table(["Kind", "Group", "Run", "Seed", "Detail"], _quality_rows(quality))
+    out += md_table(["Kind", "Group", "Run", "Seed", "Detail"], _quality_rows(quality))
     if len(quality) > MAX_QUALITY_ROWS:
         out += ["", f"First {MAX_QUALITY_ROWS} of {len(quality)} shown; see data_quality.csv."]
     return out
@@ -278,14 +278,14 @@ def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+def md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |"]
     lines.append("|" + "---|" * len(header))
     lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
     return lines
 
 
-_CSS = """
+CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;
 padding:0 1rem;color:#1d1d1f;line-height:1.45}
 h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
@@ -308,7 +308,7 @@ def _img(figure: FigureFile) -> str:
     )
 
 
-def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
@@ -326,7 +326,7 @@ def render_html(content: ReportContent) -> str:
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>Entanglement vs loss: {esc(s.name)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{CSS}</style></head><body>",
         f"<h1>Entanglement vs loss: {esc(s.name)}</h1>",
         f'<p class="meta">Generated {esc(content.generated_at)} from '
         f"<code>{esc(content.tracking_uri)}</code>, experiment(s) "
@@ -339,12 +339,12 @@ def render_html(content: ReportContent) -> str:
     parts += [f"<li>{esc(c)}</li>" for c in content.caveats]
     parts.append("</ul>")
     parts += [_img(f) for f in [content.heatmap, *content.comparisons] if f is not None]
-    parts += ['<h2 id="summary">Summary</h2>', _html_table(*summary_table(content.summary, s))]
+    parts += ['<h2 id="summary">Summary</h2>', html_table(*summary_table(content.summary, s))]
     if not content.controls.empty:
         parts.append('<h2 id="controls">Against the no-entangler control</h2>')
-        parts.append(_html_table(*controls_table(content.controls, s.ci.level)))
+        parts.append(html_table(*controls_table(content.controls, s.ci.level)))
     parts += ["<h3>Every method (mean correlation over seeds)</h3>"]
-    parts.append(_html_table(*methods_table(content.summary, s)))
+    parts.append(html_table(*methods_table(content.summary, s)))
     for index, section in enumerate(content.sections):
         parts.append(f'<h2 id="group-{index}">{esc(section.label)}</h2>')
         parts.append(f"<p>{esc(section.prose.intro)}</p><ul>")
@@ -362,7 +362,7 @@ def render_html(content: ReportContent) -> str:
             "<p>Findings: " + esc(", ".join(f"{kind} ({n})" for kind, n in counts)) + ".</p>"
         )
         parts.append(
-            _html_table(
+            html_table(
                 ["Kind", "Group", "Run", "Seed", "Detail"], _quality_rows(content.data_quality)
             )
         )

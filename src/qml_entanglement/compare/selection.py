@@ -31,6 +31,7 @@ class SelectedRun:
     tags: dict[str, str] = field(repr=False)
     params: dict[str, str] = field(repr=False)
     metric_keys: frozenset[str] = field(repr=False)
+    start_time: int = 0  # ms since the epoch
 
     @property
     def seed(self) -> str:
@@ -138,6 +139,7 @@ def select_runs(
                     tags=tags,
                     params=params,
                     metric_keys=frozenset(run.data.metrics),
+                    start_time=run.info.start_time or 0,
                 )
             )
         token = page.token

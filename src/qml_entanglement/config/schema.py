@@ -56,7 +56,8 @@ class AdHocSchema:
     test_size: int = _f(**ge(1))
     seed: int | None = _f(None, ge=0)
     gap: float = _f(0.3, ge=0.0)
-    sampling_method: str = _f("grid", choices=("grid", "sobol"))
+    sampling_method: str = _f("grid", choices=("grid", "hypercube"))
+    divisions: int = _f(10, ge=1)  # strata per dimension of hypercube sampling
     feature_range: list[float] | None = None
 
 
@@ -384,7 +385,7 @@ def _check_combinations(cfg: DictConfig) -> None:
     grid = data.name == "ad_hoc" and data.get("sampling_method", "grid") == "grid"
     if grid and data.num_features > 3:
         raise ConfigError(
-            f"dataset.num_features={data.num_features} needs dataset.sampling_method=sobol; "
+            f"dataset.num_features={data.num_features} needs dataset.sampling_method=hypercube; "
             "qiskit's grid sampling of ad hoc data supports 2 and 3 features"
         )
     if cfg.metrics.get("as_published", False):

@@ -88,13 +88,16 @@ def load_ad_hoc(
     gap: float,
     seed: int,
     sampling_method: str = "grid",
+    divisions: int = 10,
     feature_range: tuple[float, float] | None = None,
     **_: object,
 ) -> Dataset:
     """qiskit-machine-learning's ad hoc data (Havlicek et al., Nature 567, 209 (2019)).
 
     ``training_size`` and ``test_size`` are per class; ``num_features`` is the generator's ``n``
-    (``grid`` sampling supports n = 2 and 3, ``sobol`` any n). Features lie in ``[0, 2 pi)``.
+    (``grid`` sampling supports n = 2 and 3; ``hypercube``, a Latin hypercube with ``divisions``
+    strata per dimension, any n). Features lie in ``[0, 2 pi)``. qiskit's third method,
+    ``sobol``, is not offered: its scrambling is unseeded, so the data would differ every run.
     """
     from qiskit_machine_learning.datasets import ad_hoc_data
     from qiskit_machine_learning.utils import algorithm_globals
@@ -107,6 +110,7 @@ def load_ad_hoc(
         gap=gap,
         one_hot=False,
         sampling_method=sampling_method,
+        divisions=divisions if sampling_method == "hypercube" else 0,
     )
     if feature_range is not None:
         scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)

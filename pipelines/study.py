@@ -1,0 +1,39 @@
+"""The write-up study's report: test its claims on the runs of ``make study``.
+
+    python pipelines/study.py                       # reports/study/ from experiment write-up-study
+    python pipelines/study.py n_sim=199 mlflow.log=false
+
+Exit status 0 on success, 2 when there is nothing to test or a setting is invalid.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import hydra
+from omegaconf import DictConfig
+
+log = logging.getLogger("study")
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="study")
+def main(cfg: DictConfig) -> None:
+    from qml_entanglement.study import StudyError, build_study, study_config
+
+    try:
+        result = build_study(study_config(cfg))
+    except StudyError as error:
+        print(f"study: {error}", file=sys.stderr)
+        sys.exit(2)
+    for row in result.claims.itertuples():
+        log.info("%-24s %s", row.claim, row.verdict)
+    log.info(
+        "Report: %s%s",
+        result.directory / "report.html",
+        f"; MLflow run {result.comparison_run_id}" if result.comparison_run_id else "",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""``reports/study/``: the write-up's claims tested on the runs of ``make study``.
+
+Reads every FINISHED run of the study's MLflow experiment (``write-up-study``), sorts them into
+variants by run name (``study-vqc-ad_hoc``, ...; the faithful ones are named in
+``conf/study.yaml``), keeps per variant the runs of its newest configuration (every config key
+except seeds equal) and one run per seed, then writes ``claims.csv``, ``variants.csv``,
+``report.md``, a self-contained ``report.html`` and the figures, and records the folder as a
+run of the MLflow experiment ``comparison``.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from qml_entanglement.compare.grouping import is_config_key
+from qml_entanglement.compare.histories import RunHistory, load_histories, no_progress_bars
+from qml_entanglement.compare.publish import publish
+from qml_entanglement.compare.selection import seed_sort_key, select_runs
+from qml_entanglement.compare.settings import CompareSettings
+from qml_entanglement.compare.summary import mean_interval
+from qml_entanglement.study import figures
+from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
+from qml_entanglement.study.report import render_html, render_markdown
+from qml_entanglement.tracking import ensure_store, resolve_tracking_uri
+
+FAITHFUL_DEFAULT = {
+    "toy": "study-bell_toy",
+    "adhoc": "study-vqc-ad_hoc",
+    "blobs": "study-vqc-blobs",
+}
+EVALUATIONS_ARTIFACT = "function_evaluations.csv"
+
+
+class StudyError(ValueError):
+    """The study cannot be built (no runs, a faithful experiment missing, a bad setting)."""
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    tracking_uri: str | None = None
+    experiment: str = "write-up-study"
+    faithful: Mapping[str, str] = field(default_factory=lambda: dict(FAITHFUL_DEFAULT))
+    output_dir: Path = Path("reports/study")
+    statistics: StudySettings = field(default_factory=StudySettings)
+    log_to_mlflow: bool = True
+    comparison_experiment: str = "comparison"
+    dpi: int = 110
+
+
+@dataclass
+class Variant:
+    """The runs of one study experiment, one per seed, sorted by seed."""
+
+    name: str
+    histories: list[RunHistory]
+
+    @property
+    def frames(self) -> list[pd.DataFrame]:
+        return [h.frame for h in self.histories]
+
+    @property
+    def seeds(self) -> list[str]:
+        return [h.run.seed for h in self.histories]
+
+
+@dataclass
+class StudyResult:
+    directory: Path
+    claims: pd.DataFrame
+    variants: pd.DataFrame
+    comparison_run_id: str | None
+
+
+def _signature(history: RunHistory) -> tuple:
+    return tuple(sorted((k, v) for k, v in history.run.params.items() if is_config_key(k)))
+
+
+def group_variants(histories: Sequence[RunHistory]) -> dict[str, Variant]:
+    """Runs by run name; per name the newest configuration, one run (the newest) per seed."""
+    by_name: dict[str, list[RunHistory]] = {}
+    for history in histories:
+        by_name.setdefault(history.run.run_name, []).append(history)
+    variants = {}
+    for name, members in sorted(by_name.items()):
+        members = sorted(members, key=lambda h: h.run.start_time, reverse=True)
+        newest = _signature(members[0])
+        per_seed: dict[str, RunHistory] = {}
+        for history in members:
+            if _signature(history) == newest:
+                per_seed.setdefault(history.run.seed, history)
+        ordered = sorted(per_seed.values(), key=lambda h: seed_sort_key(h.run.seed))
+        variants[name] = Variant(name, ordered)
+    return variants
+
+
+def _faithful_first(variant: Variant, seed: str = "137") -> list[pd.DataFrame]:
+    """The variant's frames with the write-up's own seed first (drawn bold)."""
+    order = sorted(variant.histories, key=lambda h: (h.run.seed != seed, seed_sort_key(h.run.seed)))
+    return [h.frame for h in order]
+
+
+def _change(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame:
+        return math.nan
+    values = frame[column].dropna().to_numpy(dtype=float)
+    return float(values[-1] - values[0]) if values.size else math.nan
+
+
+def _last(frame: pd.DataFrame, column: str) -> float:
+    if column not in frame:
+        return math.nan
+    values = frame[column].dropna()
+    return float(values.iloc[-1]) if len(values) else math.nan
+
+
+def _mean(values) -> float:
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else math.nan
+
+
+def variant_table(variants: Mapping[str, Variant], level: float, metrics: Mapping) -> pd.DataFrame:
+    """One row per variant: runs, final loss and accuracy, entanglement and its change."""
+    rows = []
+    for name, variant in variants.items():
+        frames = variant.frames
+        row: dict[str, object] = {
+            "variant": name,
+            "runs": len(frames),
+            "seeds": ",".join(variant.seeds),
+            "epochs": int(np.median([len(f) - 1 for f in frames])) if frames else 0,
+            "final_loss": _mean([_last(f, "loss") for f in frames]),
+            "final_train_accuracy": _mean([_last(f, "train_accuracy") for f in frames]),
+        }
+        for column in ("meyer_wallach", "von_neumann_entropy"):
+            mean, low, high = mean_interval([_change(f, column) for f in frames], level)
+            row[f"{column}_start"] = _mean([f[column].iloc[0] for f in frames if column in f])
+            row[f"{column}_change"] = mean
+            row[f"{column}_change_ci_low"] = low
+            row[f"{column}_change_ci_high"] = high
+        baseline = [
+            float((f["meyer_wallach"] - f["meyer_wallach_change"]).iloc[0])
+            for f in frames
+            if "meyer_wallach_change" in f
+        ]
+        row["feature_map_meyer_wallach"] = _mean(baseline)
+        separations = [
+            metrics.get(h.run.run_id, {}).get("class_separation") for h in variant.histories
+        ]
+        row["class_separation_std"] = _mean([s for s in separations if s is not None])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _evaluations(client, history: RunHistory | None) -> pd.DataFrame | None:
+    if history is None:
+        return None
+    try:
+        with no_progress_bars(), tempfile.TemporaryDirectory() as tmp:
+            path = client.download_artifacts(history.run.run_id, EVALUATIONS_ARTIFACT, tmp)
+            return pd.read_csv(path)
+    except Exception:  # an older run without the artifact: the panel stays empty
+        return None
+
+
+def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str], dpi: int):
+    out = []
+    toy = variants.get(faithful["toy"])
+    if toy is not None:
+        out += [figures.toy_entropy(toy.frames, dpi), figures.toy_entropy_vs_loss(toy.frames, dpi)]
+    for key, title in (("adhoc", "VQC on ad hoc data"), ("blobs", "VQC on blobs")):
+        variant = variants.get(faithful[key])
+        if variant is None:
+            continue
+        frames = _faithful_first(variant)
+        own = next((h for h in variant.histories if h.run.seed == "137"), variant.histories[0])
+        out.append(figures.vqc_loss(frames, _evaluations(client, own), title, dpi))
+        out.append(
+            figures.vqc_metric(frames, "published_meyer_wallach", "meyer_wallach", title, dpi)
+        )
+        if key == "adhoc":
+            out.append(
+                figures.vqc_metric(
+                    frames, "published_von_neumann_entropy", "von_neumann_entropy", title, dpi
+                )
+            )
+            out.append(
+                figures.vqc_metric_vs_loss(
+                    frames, "published_meyer_wallach", "meyer_wallach", title, dpi
+                )
+            )
+    vqc = {name: v for name, v in variants.items() if name != faithful["toy"]}
+    for metric in ("meyer_wallach", "von_neumann_entropy"):
+        changes = {name: [_change(f, metric) for f in v.frames] for name, v in vqc.items()}
+        if changes:
+            out.append(figures.controls(changes, metric, dpi))
+    return out
+
+
+def build_study(config: StudyConfig) -> StudyResult:
+    """Select, test, draw, write and publish; see the module docstring."""
+    uri = resolve_tracking_uri(config.tracking_uri)
+    client = ensure_store(uri)
+    try:
+        runs, _, _ = select_runs(client, uri, [config.experiment], "attributes.status = 'FINISHED'")
+    except LookupError as error:
+        raise StudyError(f"{error} Run `make study` first.") from error
+    histories, _ = load_histories(client, runs, "loss")
+    variants = group_variants(histories)
+    missing = [f"{k} ({v})" for k, v in config.faithful.items() if v not in variants]
+    if len(missing) == len(config.faithful):
+        raise StudyError(
+            f"none of the faithful experiments has a finished run in experiment "
+            f"'{config.experiment}' of {uri}: {', '.join(missing)}"
+        )
+    claims = evaluate_claims(
+        {k: variants[v].frames for k, v in config.faithful.items() if v in variants},
+        config.statistics,
+    )
+    metrics = {h.run.run_id: client.get_run(h.run.run_id).data.metrics for h in histories}
+    table = variant_table(variants, config.statistics.level, metrics)
+    drawn = _figures(client, variants, config.faithful, config.dpi)
+    out = config.output_dir
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    for figure in drawn:
+        for fmt in ("png", "svg"):
+            (out / "figures" / f"{figure.name}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
+    claims.to_csv(out / "claims.csv", index=False)
+    table.to_csv(out / "variants.csv", index=False)
+    used = [h.run.run_id for v in variants.values() for h in v.histories]
+    (out / "run_ids.txt").write_text("\n".join(used) + "\n")
+    context = {
+        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "tracking_uri": uri,
+        "experiment": config.experiment,
+        "faithful": dict(config.faithful),
+        "missing": missing,
+        "statistics": config.statistics,
+        "claim_text": CLAIMS,
+    }
+    (out / "report.md").write_text(render_markdown(claims, table, drawn, context))
+    (out / "report.html").write_text(render_html(claims, table, drawn, context))
+    run_id = None
+    if config.log_to_mlflow:
+        settings = CompareSettings(
+            tracking_uri=uri,
+            experiments=(config.experiment,),
+            name="study",
+            output_dir=out.parent,
+            comparison_experiment=config.comparison_experiment,
+        )
+        totals = {f"claims_{v}": float((claims["verdict"] == v).sum()) for v in VERDICTS}
+        totals["n_runs"] = float(len(used))
+        run_id = publish(client, uri, settings, out, pd.DataFrame(), used, totals)
+    return StudyResult(out, claims, table, run_id)

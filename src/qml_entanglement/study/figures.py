@@ -1,0 +1,191 @@
+"""The write-up's figures, regenerated side by side: as published (left) vs measured correctly.
+
+Each figure is a :class:`StudyFigure` with two panels drawn by matplotlib's object API (no
+pyplot state) and rendered to PNG/SVG/PDF by :func:`qml_entanglement.compare.plots.render`.
+The left panel is what the write-up's code computes (its quantity, its x axis); the right panel
+is the correct quantity over every seed of the same experiment (thin lines) with their mean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from qml_entanglement.compare.plots import Rendered, render
+from qml_entanglement.metrics.catalogue import axis_label
+
+PUBLISHED_COLOR, CORRECT_COLOR = "C1", "C0"
+
+
+@dataclass(frozen=True)
+class StudyFigure:
+    name: str
+    caption: str
+    rendered: Rendered
+
+    @property
+    def png_name(self) -> str:
+        return f"figures/{self.name}.png"
+
+
+def _pair(title: str) -> tuple[Figure, tuple]:
+    figure = Figure(figsize=(8.6, 3.1))
+    axes = figure.subplots(1, 2)
+    figure.suptitle(title, fontsize=10)
+    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.8, wspace=0.32)
+    axes[0].set_title("as published (the write-up's code)", fontsize=9, color=PUBLISHED_COLOR)
+    axes[1].set_title("measured correctly", fontsize=9)
+    figure.text(
+        0.5,
+        0.01,
+        "seed 137 (the write-up's) bold, other seeds thin, mean over seeds dashed",
+        ha="center",
+        fontsize=7,
+        color="0.4",
+    )
+    for axis in axes:
+        axis.tick_params(labelsize=7)
+    return figure, axes
+
+
+def _lines(axis, frames, x: str | None, y: str, color: str, faithful_first: bool = True) -> None:
+    """One thin line per run, the first (the write-up's own seed) bold; mean dashed."""
+    curves = []
+    for index, frame in enumerate(frames):
+        if y not in frame:
+            continue
+        data = frame[[y] + ([x] if x else [])].dropna()
+        xs = data[x].to_numpy() if x else data.index.to_numpy()
+        ys = data[y].to_numpy()
+        bold = faithful_first and index == 0
+        axis.plot(xs, ys, color=color, lw=1.6 if bold else 0.6, alpha=1.0 if bold else 0.45)
+        curves.append(data[y])
+    if x is None and len(curves) > 1:
+        mean = pd.concat(curves, axis=1).mean(axis=1)
+        axis.plot(mean.index, mean.to_numpy(), color="k", lw=1.2, ls="--", label="mean")
+        axis.legend(fontsize=7, loc="best")
+
+
+def _labels(axis, x: str, y: str) -> None:
+    axis.set_xlabel(x, fontsize=8)
+    axis.set_ylabel(y, fontsize=8)
+
+
+def toy_entropy(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
+    figure, (left, right) = _pair("Bell toy: von Neumann entropy during training")
+    _lines(left, frames, None, "published_von_neumann_entropy", PUBLISHED_COLOR)
+    _labels(left, "iteration", "entropy of the whole pure state (bits)")
+    _lines(right, frames, None, "von_neumann_entropy", CORRECT_COLOR)
+    _labels(right, "epoch", axis_label("von_neumann_entropy"))
+    caption = (
+        "Left: the write-up's 'von Neumann entropy' is that of the whole pure two-qubit state, "
+        "zero up to floating-point rounding. Right: the single-qubit entanglement entropy rises "
+        "monotonically towards 1 bit as the angle approaches -pi/2 (one deterministic run)."
+    )
+    return StudyFigure("toy_entropy", caption, render(figure, dpi))
+
+
+def toy_entropy_vs_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
+    figure, (left, right) = _pair("Bell toy: von Neumann entropy against the loss")
+    _lines(left, frames, "loss", "published_von_neumann_entropy", PUBLISHED_COLOR)
+    _labels(left, "loss (p00 - p11)^2", "entropy of the whole pure state (bits)")
+    _lines(right, frames, "loss", "von_neumann_entropy", CORRECT_COLOR)
+    _labels(right, "loss (p00 - p11)^2", axis_label("von_neumann_entropy"))
+    caption = (
+        "The single-qubit entropy is an exact decreasing function of this toy's loss, "
+        "S = h((1 + sqrt(L)) / 2): their correlation is an identity, not a finding."
+    )
+    return StudyFigure("toy_entropy_vs_loss", caption, render(figure, dpi))
+
+
+def vqc_loss(
+    frames: Sequence[pd.DataFrame], evaluations: pd.DataFrame | None, title: str, dpi: int
+) -> StudyFigure:
+    figure, (left, right) = _pair(f"{title}: training loss")
+    if evaluations is not None and len(evaluations):
+        first = evaluations.iloc[:48]
+        left.plot(first["evaluation"], first["loss"], color=PUBLISHED_COLOR, lw=1.2, marker=".")
+    _labels(left, "function evaluation (first 48, the write-up's plot)", "sigmoid cost")
+    _lines(right, frames, None, "loss", CORRECT_COLOR)
+    _labels(right, "epoch", "sigmoid cost")
+    caption = (
+        "Left: one point per loss evaluation, as the write-up plotted it; each epoch evaluates "
+        "the loss at theta and at theta + 1e-10 e_i for each of the 4 parameters, so the curve "
+        "is flat for 5 points then steps: the 'step-like' loss is the finite-difference "
+        "gradient, not the training. Right: one point per epoch."
+    )
+    return StudyFigure(f"{_slug(title)}_loss", caption, render(figure, dpi))
+
+
+def vqc_metric(
+    frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
+) -> StudyFigure:
+    what = "Meyer-Wallach Q" if "meyer" in correct else "von Neumann entropy"
+    figure, (left, right) = _pair(f"{title}: {what} during training")
+    _lines(left, frames, None, published, PUBLISHED_COLOR)
+    ylabel = (
+        "Q at x=[0.5, 0.9], params = ADAM's m_t"
+        if "meyer" in correct
+        else "entropy of the whole pure state (bits)"
+    )
+    _labels(left, "ADAM iteration t", ylabel)
+    _lines(right, frames, None, correct, CORRECT_COLOR)
+    _labels(right, "epoch", axis_label(correct))
+    if "meyer" in correct:
+        caption = (
+            "Left: the write-up's curve, Q of one input point outside the data set, evaluated "
+            "with ADAM's first moment m_t as parameters (its shape follows m_t, which starts at "
+            "0 and saturates). Right: Q over every training state at the actual parameters."
+        )
+    else:
+        caption = (
+            "Left: the write-up's entropy of the whole pure state: rounding noise around 1e-15 "
+            "bits, whose wiggles are its 'peaks'. Right: the mean single-qubit entropy."
+        )
+    return StudyFigure(f"{_slug(title)}_{correct}", caption, render(figure, dpi))
+
+
+def vqc_metric_vs_loss(
+    frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
+) -> StudyFigure:
+    figure, (left, right) = _pair(f"{title}: Meyer-Wallach Q against the loss")
+    _lines(left, frames, "loss", published, PUBLISHED_COLOR)
+    _labels(left, "sigmoid cost", "Q at x=[0.5, 0.9], params = m_t")
+    _lines(right, frames, "loss", correct, CORRECT_COLOR)
+    _labels(right, "sigmoid cost", axis_label(correct))
+    caption = (
+        "Each line is one seed's trajectory through (loss, Q). Co-movement of two trending "
+        "series is judged with per-seed correlations whose p-values use the effective sample "
+        "size, pooled over seeds (see claims.csv)."
+    )
+    return StudyFigure(f"{_slug(title)}_{correct}_vs_loss", caption, render(figure, dpi))
+
+
+def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> StudyFigure:
+    """Per-seed change of *metric* over training for every variant (faithful and controls)."""
+    figure = Figure(figsize=(8.6, 0.5 + 0.45 * max(len(changes), 1)))
+    axis = figure.subplots()
+    names = list(changes)
+    for row, name in enumerate(names):
+        values = np.asarray(changes[name], dtype=float)
+        axis.scatter(values, np.full(len(values), row), s=14, color=CORRECT_COLOR, alpha=0.7)
+        if len(values):
+            axis.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="k", lw=1.5)
+    axis.axvline(0.0, color="0.5", lw=0.8, ls=":")
+    axis.set_yticks(range(len(names)), names, fontsize=7)
+    axis.set_xlabel(f"change of {axis_label(metric)} from step 0 to the end", fontsize=8)
+    axis.tick_params(labelsize=7)
+    figure.subplots_adjust(left=0.3, right=0.98, bottom=0.2 if len(names) < 4 else 0.12)
+    caption = (
+        f"Change of {axis_label(metric)} over training, one dot per seed, mean as a bar, for the "
+        "faithful experiments and the controls (4 qubits, symmetric blob centres)."
+    )
+    return StudyFigure(f"controls_{metric}", caption, render(figure, dpi))
+
+
+def _slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in title.lower()).strip("_")
