@@ -21,6 +21,7 @@ TRACKING_DB ?= sqlite:///mlruns/server.db
 SERVER_ARTIFACTS ?= mlruns/server-artifacts
 SERVER_WORKERS ?= 2
 STUDY_SEEDS ?= range(137,147)
+STUDY_DIR ?= multirun/write_up
 STUDY_ARGS ?=
 
 .PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
@@ -90,7 +91,7 @@ study: store ## the write-up reproduced and tested: its runs (faithful + control
 	$(PY) pipelines/train.py experiment=study_bell_toy metrics.as_published=true seed=137 \
 		tracking.experiment=write-up-study $(ARGS)
 	$(PY) pipelines/train.py -m sweep=write_up hydra.launcher.n_jobs=$(JOBS) \
-		hydra.sweep.dir=multirun/write_up 'seed=$(STUDY_SEEDS)' $(ARGS)
+		hydra.sweep.dir=$(STUDY_DIR) 'seed=$(STUDY_SEEDS)' $(ARGS)
 	$(PY) pipelines/study.py $(STUDY_ARGS)
 
 # MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true

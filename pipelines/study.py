@@ -22,7 +22,8 @@ def main(cfg: DictConfig) -> None:
     from qml_entanglement.study import StudyError, build_study, study_config
 
     try:
-        result = build_study(study_config(cfg))
+        config = study_config(cfg)  # settings first: nothing is read or written if one is bad
+        result = build_study(config)
     except StudyError as error:
         print(f"study: {error}", file=sys.stderr)
         sys.exit(2)

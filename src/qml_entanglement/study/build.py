@@ -19,17 +19,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare.grouping import is_config_key
 from qml_entanglement.compare.histories import RunHistory, load_histories, no_progress_bars
 from qml_entanglement.compare.publish import publish
-from qml_entanglement.compare.selection import seed_sort_key, select_runs
+from qml_entanglement.compare.selection import check_store_exists, seed_sort_key, select_runs
 from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.compare.summary import mean_interval
 from qml_entanglement.study import figures
 from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
 from qml_entanglement.study.report import render_html, render_markdown
-from qml_entanglement.tracking import ensure_store, resolve_tracking_uri
+from qml_entanglement.tracking import resolve_tracking_uri
 
 FAITHFUL_DEFAULT = {
     "toy": "study-bell_toy",
@@ -208,9 +209,11 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
 def build_study(config: StudyConfig) -> StudyResult:
     """Select, test, draw, write and publish; see the module docstring."""
     uri = resolve_tracking_uri(config.tracking_uri)
-    client = ensure_store(uri)
+    finished = "attributes.status = 'FINISHED'"
     try:
-        runs, _, _ = select_runs(client, uri, [config.experiment], "attributes.status = 'FINISHED'")
+        check_store_exists(uri, [config.experiment], finished)
+        client = MlflowClient(tracking_uri=uri)
+        runs, _, _ = select_runs(client, uri, [config.experiment], finished)
     except LookupError as error:
         raise StudyError(f"{error} Run `make study` first.") from error
     histories, _ = load_histories(client, runs, "loss")
