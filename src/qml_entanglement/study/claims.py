@@ -199,10 +199,11 @@ def co_movement_finding(
     if math.isfinite(pooled.ci_low) and (pooled.ci_low > 0 or pooled.ci_high < 0):
         direction = 1 if np.sign(pooled.mean) == sign else -1
     n_sig = sum(math.isfinite(c.p_value) and c.p_value < settings.alpha for c in results)
+    n_claimed = int(np.sum(np.sign(r) == sign))
     text = (
         f"{what} has a mean Spearman ρ with the loss of {_fmt(pooled.mean)} "
         f"({settings.level:.0%} CI {_fmt(pooled.ci_low)} to {_fmt(pooled.ci_high)}) "
-        f"over {pooled.n} seeds; "
+        f"over {pooled.n} seeds, of the claimed sign in {n_claimed} of {len(results)}; "
         f"{n_sig} of {len(results)} runs significant at {settings.alpha:g} with n_eff p-values"
     )
     return Finding(direction, text)
