@@ -24,9 +24,7 @@ def _env(store_uri: str | None = None) -> dict[str, str]:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_make_study_on_two_seeds_writes_every_claim_and_logs_a_comparison_run(
-    store_uri, tmp_path
-):
+def test_make_study_on_two_seeds_writes_every_claim_and_logs_a_comparison_run(store_uri, tmp_path):
     out = tmp_path / "study"
     proc = subprocess.run(
         [

@@ -27,7 +27,7 @@ from qml_entanglement.training.optimizers import FiniteDifferenceAdam
 from qml_entanglement.training.published import (
     PUBLISHED_POINT,
     amplitude_dict_meyer_wallach,
-    as_published_probe,
+    as_published_metrics,
 )
 from qml_entanglement.training.run import _encode, flatten
 
@@ -180,7 +180,7 @@ def test_as_published_meyer_wallach_matches_qiskit_at_the_point_and_moment(compo
     comp = build(cfg)
     sim = comp.classifier.simulator
     encoded = sim.encode(np.array([PUBLISHED_POINT]))
-    measure = as_published_probe(lambda p: sim.states(p, encoded), "vqc")
+    measure = as_published_metrics(lambda p: sim.states(p, encoded), "vqc")
     moment = np.array([0.031, -0.012, 0.2, 1.4])
     optimizer = type("Opt", (), {"m": moment})()
     got = measure(np.zeros(4), optimizer)

@@ -67,6 +67,7 @@ def build_simulator(cfg: DictConfig, feature_map: QuantumCircuit, ansatz: Quantu
 
 
 def _seed(section: DictConfig, key: str, default: int) -> int:
+    """``section[key]``, or ``default`` (the run's ``seed``) when it is unset or null."""
     value = section.get(key)
     return default if value is None else int(value)
 
@@ -95,10 +96,8 @@ def build(cfg: DictConfig) -> Components:
     default to ``seed``); the optimizer's own randomness (SPSA) and mini-batches use ``seed``.
     """
     options = _options(cfg.dataset)
-    data_seed = options.pop("seed", None)
-    dataset = load_dataset(
-        cfg.dataset.name, seed=cfg.seed if data_seed is None else data_seed, **options
-    )
+    options.pop("seed", None)
+    dataset = load_dataset(cfg.dataset.name, seed=_seed(cfg.dataset, "seed", cfg.seed), **options)
     feature_map, ansatz = build_circuits(cfg)
     simulator = build_simulator(cfg, feature_map, ansatz)
     readout = READOUTS[cfg.model.readout](ansatz.num_qubits)

@@ -52,7 +52,7 @@ def amplitude_dict_meyer_wallach(state: np.ndarray) -> float:
 StepMetrics = Callable[[np.ndarray, object], dict[str, float]]
 
 
-def as_published_probe(states_at: Callable[[np.ndarray], np.ndarray], model: str) -> StepMetrics:
+def as_published_metrics(states_at: Callable[[np.ndarray], np.ndarray], model: str) -> StepMetrics:
     """``(theta, optimizer) -> {published_*: value}`` for one training step.
 
     ``states_at(params)`` returns the model's output state(s) for parameters ``params``: for the

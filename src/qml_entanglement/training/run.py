@@ -22,7 +22,7 @@ from .build import Components, build
 from .entanglement import block_entangling_power, entanglement_metric_names, entanglement_summary
 from .loop import EncodedData, train
 from .plots import plot_history
-from .published import PUBLISHED_POINT, as_published_probe
+from .published import PUBLISHED_POINT, as_published_metrics
 
 
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -221,7 +221,7 @@ def _step_metrics(cfg: DictConfig, components: Components, data: EncodedData) ->
         else:
             encoded = simulator.encode(np.array([PUBLISHED_POINT]))
         measures.append(
-            as_published_probe(lambda params: simulator.states(params, encoded), cfg.model.name)
+            as_published_metrics(lambda params: simulator.states(params, encoded), cfg.model.name)
         )
     return measures
 
