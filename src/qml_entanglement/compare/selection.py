@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from qml_entanglement.tracking.liveness import reap_stale_runs
 from qml_entanglement.tracking.store import sqlite_path
 
 MISSING = "n/a"
@@ -90,6 +91,9 @@ def select_runs(
 ) -> tuple[list[SelectedRun], list[str], list[tuple[SelectedRun, str]]]:
     """Find every run of *experiments* matching *filter_string*, in one paged search.
 
+    Runs of those experiments left RUNNING by a process that no longer exists are first marked
+    FAILED (:func:`~qml_entanglement.tracking.liveness.reap_stale_runs`).
+
     Returns
     -------
     runs : list of SelectedRun
@@ -116,6 +120,7 @@ def select_runs(
             found[experiment.experiment_id] = name
     if not found:
         raise NoRunsMatchError(f"No run matches {where}: no such experiment in {tracking_uri}.")
+    reap_stale_runs(client, found)  # a run whose process was killed is FAILED, not RUNNING
 
     runs: list[SelectedRun] = []
     token = None

@@ -77,8 +77,10 @@ class SweepCallback(Callback):
         definition = sweep_definition(config)
         experiment = str(config.tracking.experiment)
         self._workers = joblib_settings(config) if self._launcher_is_joblib else None
+        from ..tracking.liveness import owner_tags
+
         parent = self._in_worker(
-            open_parent, config.tracking.uri, experiment, identity, name, definition
+            open_parent, config.tracking.uri, experiment, identity, name, definition, owner_tags()
         )
         self._state = {
             "sweep_id": identity,

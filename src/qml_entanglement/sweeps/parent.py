@@ -81,8 +81,16 @@ class ParentRun:
         self.run_id = run_id
         self.resumed = False
 
-    def open(self, name: str, definition: list[str]) -> str:
-        """Reopen this sweep's parent run if an earlier attempt made one, else create it."""
+    def open(self, name: str, definition: list[str], owner: dict[str, str]) -> str:
+        """Reopen this sweep's parent run if an earlier attempt made one, else create it.
+
+        *owner* (:func:`~qml_entanglement.tracking.liveness.owner_tags` of the launching
+        process) lets a later run, sweep or comparison close the parent if the launcher is
+        killed; runs of earlier sweeps whose process is gone are closed first.
+        """
+        from ..tracking.liveness import reap_stale_runs
+
+        reap_stale_runs(self.client, [self.experiment_id])
         found = self.client.search_runs(
             [self.experiment_id],
             filter_string=f"tags.sweep_id = '{self.sweep_id}' and tags.sweep_role = 'parent'",
@@ -92,6 +100,8 @@ class ParentRun:
             self.run_id = found[0].info.run_id
             self.resumed = True
             self.client.update_run(self.run_id, status="RUNNING")
+            for key, value in owner.items():
+                self.client.set_tag(self.run_id, key, value)
             return self.run_id
         run = self.client.create_run(
             self.experiment_id,
@@ -103,6 +113,7 @@ class ParentRun:
                 "overrides": " ".join(definition)[:5000],
                 "mlflow.note.content": f"Parent run of sweep {self.sweep_id}: "
                 f"{' '.join(definition)}",
+                **owner,
             },
         )
         self.run_id = run.info.run_id
@@ -147,11 +158,16 @@ class ParentRun:
 # Plain functions over plain values, so the sweep callback can run them in a warm joblib worker
 # (which has MLflow imported anyway) instead of importing MLflow in the launching process.
 def open_parent(
-    uri: str | None, experiment: str, sweep_id: str, name: str, definition: list[str]
+    uri: str | None,
+    experiment: str,
+    sweep_id: str,
+    name: str,
+    definition: list[str],
+    owner: dict[str, str],
 ) -> dict[str, Any]:
     """Create the store and experiment if needed and open the sweep's parent run."""
     parent = ParentRun(uri, experiment, sweep_id)
-    run_id = parent.open(name, definition)
+    run_id = parent.open(name, definition, owner)
     return {
         "parent_run_id": run_id,
         "tracking_uri": parent.uri,
@@ -171,10 +187,16 @@ def close_parent(
     orphans_reason: str | None,
 ) -> dict[str, Any]:
     """Fail the sweep's orphaned runs (if ``orphans_reason``) and close its parent run."""
+    from ..tracking.liveness import reap_stale_runs
+
     parent = ParentRun(uri, experiment, sweep_id, run_id)
     result: dict[str, Any] = {}
     if orphans_reason is not None:
         result["orphaned_runs_failed"] = parent.fail_orphans(orphans_reason)
+        record = {**record, **result}
+    killed = reap_stale_runs(parent.client, [parent.experiment_id])  # e.g. a SIGKILLed worker
+    if killed:
+        result["killed_runs_failed"] = len(killed)
         record = {**record, **result}
     result["status"] = parent.close(counts, wall_seconds, record)
     return result

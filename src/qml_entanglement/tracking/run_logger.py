@@ -22,6 +22,7 @@ from typing import Any
 
 from mlflow.entities import Metric, Param, RunTag
 
+from .liveness import owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row
 
@@ -63,7 +64,9 @@ class RunLogger:
 
     # --------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> RunLogger:
-        run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=self.tags)
+        reap_stale_runs(self.client, [self.experiment_id])  # runs whose process was killed
+        tags = {**self.tags, **owner_tags()}
+        run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.artifact_uri = run.info.artifact_uri
         if self.writer is not None:

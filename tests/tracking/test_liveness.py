@@ -1,0 +1,154 @@
+"""No run stays RUNNING once its process is gone (issue 12, cases 5 and 6)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from qml_entanglement.tracking.liveness import (
+    HOST_TAG,
+    PID_TAG,
+    STARTED_TAG,
+    owner_alive,
+    owner_tags,
+    reap_stale_runs,
+)
+from tests.conftest import ROOT, run_train
+
+
+def test_owner_liveness_of_this_a_dead_and_a_foreign_process():
+    assert owner_alive(owner_tags()) is True
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    tags = owner_tags(child.pid)
+    child.wait()
+    assert owner_alive(tags) is False
+    assert owner_alive({**owner_tags(), STARTED_TAG: "12.0"}) is False  # a reused pid
+    assert owner_alive({**owner_tags(), HOST_TAG: "another-host"}) is None
+    assert owner_alive({}) is None
+
+
+def test_reap_closes_only_runs_whose_owner_is_gone(store_uri):
+    from qml_entanglement.tracking import ensure_experiment, ensure_store
+
+    client = ensure_store(store_uri)
+    experiment = ensure_experiment(client, store_uri, "liveness")
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead_tags = owner_tags(child.pid)
+    child.wait()
+    dead = client.create_run(experiment, tags=dead_tags).info.run_id
+    live = client.create_run(experiment, tags=owner_tags()).info.run_id
+    foreign = client.create_run(experiment, tags={HOST_TAG: "elsewhere", PID_TAG: "1"})
+    assert reap_stale_runs(client, [experiment]) == [dead]
+    run = client.get_run(dead)
+    assert run.info.status == "FAILED" and run.data.tags["failure_reason"] == "killed"
+    assert client.get_run(live).info.status == "RUNNING"
+    assert client.get_run(foreign.info.run_id).info.status == "RUNNING"
+
+
+def _wait_for_steps(client: MlflowClient, experiment: str, steps: int, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        exp = client.get_experiment_by_name(experiment)
+        if exp is not None:
+            runs = client.search_runs([exp.experiment_id])
+            runs = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
+            if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= steps:
+                return runs[0].info.run_id
+        time.sleep(0.2)
+    raise AssertionError("the run never logged enough steps")
+
+
+@pytest.mark.integration
+def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "train.py"),
+            "tracking.writer=inline",
+            "tracking.flush_seconds=0",
+            "trainer.epochs=100000",
+            "tracking.experiment=killed",
+            f"tracking.uri={store_uri}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    client = MlflowClient(store_uri)
+    try:
+        run_id = _wait_for_steps(client, "killed", 3, proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert client.get_run(run_id).info.status == "RUNNING"  # nobody could close it yet
+    stored = len(client.get_metric_history(run_id, "loss"))
+    done = run_train("trainer.epochs=1", "tracking.experiment=killed", f"tracking.uri={store_uri}")
+    assert done.returncode == 0, done.stderr
+    run = client.get_run(run_id)
+    assert run.info.status == "FAILED"
+    assert run.data.tags["failure_reason"] == "killed"
+    assert len(client.get_metric_history(run_id, "loss")) == stored  # what was stored stays
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_comparison(
+    store_uri, tmp_path
+):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "train.py"),
+            "-m",
+            "seed=0,1",
+            "trainer.epochs=100000",
+            "tracking.flush_seconds=0",
+            "hydra/launcher=basic",
+            "tracking.experiment=killed-sweep",
+            f"tracking.uri={store_uri}",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,
+    )
+    client = MlflowClient(store_uri)
+    try:
+        _wait_for_steps(client, "killed-sweep", 3, proc)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    experiment = client.get_experiment_by_name("killed-sweep").experiment_id
+    assert {r.info.status for r in client.search_runs([experiment])} == {"RUNNING"}
+    compare = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "compare.py"),
+            "experiments=[killed-sweep]",
+            "filter=",
+            f"output_dir={tmp_path / 'reports'}",
+            "mlflow.log=false",
+            f"tracking.uri={store_uri}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    runs = client.search_runs([experiment])
+    assert len(runs) == 2, compare.stderr  # the parent and the one job that had started
+    assert {r.info.status for r in runs} == {"FAILED"}
+    assert {r.data.tags["failure_reason"] for r in runs} == {"killed"}
