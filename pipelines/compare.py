@@ -3,7 +3,8 @@
     python pipelines/compare.py                                   # every finished run
     python pipelines/compare.py name=moons "filter=\"tags.dataset = 'moons'\"" group_by=[ansatz]
 
-Exit status 0 on success, 2 when no run matches or a setting is invalid (nothing is written).
+Exit status 0 on success, 2 when no run matches or a setting is invalid, 3 when the tracking
+store cannot be reached (nothing is written).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ def main(cfg: DictConfig) -> None:
     except (NoRunsMatchError, SettingsError) as error:
         print(f"compare: {error}", file=sys.stderr)
         sys.exit(2)
+    except ConnectionError as error:  # the tracking store cannot be reached: exit 3
+        print(f"compare: {error}", file=sys.stderr)
+        sys.exit(3)
     log.info(
         "Report: %s (%d runs in %d group%s; %d of %d tests significant after BH)%s",
         result.directory / "report.html",

@@ -4,8 +4,9 @@ python pipelines/train.py experiment=vqc_adhoc seed=1 trainer.epochs=50
 python pipelines/train.py -m seed=0,1,2 dataset.cluster_std=0.5,1.0 experiment=vqc_blobs
 python pipelines/train.py -m sweep=study hydra/launcher=joblib hydra.launcher.n_jobs=2
 
-Heavy imports happen inside ``main``: the process that only launches a sweep never pays them,
-and each worker pays them once for all the jobs it runs.
+Exit status 2: a config mistake; 3: the tracking store cannot be reached or written (both one
+line, before any run is created). Heavy imports happen inside ``main``: the process that only
+launches a sweep never pays them, and each worker pays them once for all the jobs it runs.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main(cfg: DictConfig):
     if wants_writer(str(cfg.tracking.get("writer", "auto")), in_sweep=False):
         start_writer()  # imports MLflow in its own process while this one imports the rest
     from qml_entanglement.config import ConfigError
+    from qml_entanglement.tracking.uri import StoreUnavailable
     from qml_entanglement.training import run_experiment
 
     try:
@@ -39,6 +41,9 @@ def main(cfg: DictConfig):
     except ConfigError as exc:
         print(f"error: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
+    except StoreUnavailable as exc:  # the environment, not the config: exit 3
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(3)
     return summary["loss"]
 
 

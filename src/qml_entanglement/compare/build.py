@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from qml_entanglement.compare.data_quality import (
     undefined_correlations,
 )
 from qml_entanglement.compare.grouping import Grouping, build_groups, short_names
-from qml_entanglement.compare.histories import load_histories
+from qml_entanglement.compare.histories import RunHistory, load_histories
 from qml_entanglement.compare.narrative import caveats, group_paragraph, headline
 from qml_entanglement.compare.publish import RUN_IDS_ARTIFACT, publish
 from qml_entanglement.compare.redundancy import find_relations
@@ -41,11 +42,17 @@ from qml_entanglement.compare.report import (
     render_html,
     render_markdown,
 )
-from qml_entanglement.compare.selection import NoRunsMatchError, check_store_exists, select_runs
+from qml_entanglement.compare.selection import (
+    NoRunsMatchError,
+    check_store_exists,
+    resolve_key,
+    select_runs,
+)
 from qml_entanglement.compare.settings import CompareSettings, SettingsError
 from qml_entanglement.compare.summary import summarise
 from qml_entanglement.compare.trends import trend_table
 from qml_entanglement.tracking import resolve_tracking_uri
+from qml_entanglement.tracking.uri import preflight
 
 log = logging.getLogger(__name__)
 
@@ -90,17 +97,15 @@ def build_report(settings: CompareSettings) -> ReportResult:
     timer = _Timer()
     uri = resolve_tracking_uri(settings.tracking_uri)
     check_store_exists(uri, settings.experiments, settings.filter)
+    preflight(uri)
     client = MlflowClient(tracking_uri=uri)
     try:
         runs, missing_experiments, excluded = select_runs(
             client, uri, settings.experiments, settings.filter, page_size=settings.page_size
         )
-    except MlflowException as error:
-        if "filter" in str(error).lower() or "invalid" in str(error).lower():
-            raise SettingsError(
-                f"filter={settings.filter!r} was refused by MLflow: {error}"
-            ) from error
-        raise
+    except MlflowException as error:  # a malformed or ill-typed filter string
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SettingsError(f"filter={settings.filter!r} was refused by MLflow: {first}") from error
     timer.lap("select")
     histories, problems = load_histories(client, runs, settings.loss_metric)
     timer.lap("histories")
@@ -110,6 +115,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
             f"{len(runs)} run(s) of experiment(s) {', '.join(map(repr, settings.experiments))} "
             f"match filter {settings.filter!r}, but none has a usable history ({reasons})."
         )
+    _check_group_by(settings.group_by, histories)
     grouping = build_groups(histories, settings.group_by)
     relations = find_relations(grouping.groups, settings.loss_metric)
     issues = check_runs(grouping, problems, excluded, settings.loss_metric, missing_experiments)
@@ -204,6 +210,19 @@ def build_report(settings: CompareSettings) -> ReportResult:
         comparison_run_id=comparison_run_id,
         timings=timer.timings,
     )
+
+
+def _check_group_by(keys: Sequence[str] | None, histories: Sequence[RunHistory]) -> None:
+    """Refuse a ``group_by`` key that no selected run has (a typo would make one group)."""
+    for key in keys or ():
+        if any(resolve_key(h.run.tags, h.run.params, key) is not None for h in histories):
+            continue
+        known = sorted({k for h in histories for k in (*h.run.tags, *h.run.params)})
+        known = [k for k in known if not k.startswith("mlflow.")]
+        raise SettingsError(
+            f"group_by key {key!r} is neither a tag nor a param of any selected run; "
+            f"known keys include: {', '.join(known[:25])}{' ...' if len(known) > 25 else ''}"
+        )
 
 
 def _group_sections(

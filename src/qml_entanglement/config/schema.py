@@ -7,6 +7,7 @@ dataclass of the chosen option: unknown keys, wrong types and out-of-range value
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields
@@ -15,6 +16,9 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ..models.circuits import ANSATZE, ENTANGLEMENT_PATTERNS, FEATURE_MAPS
+from ..tracking.uri import uri_problem
+
+MAX_EXPERIMENT_NAME = 256  # MLflow's column width for experiment names
 
 
 class ConfigError(ValueError):
@@ -322,6 +326,8 @@ def check_section(section: Any, schema: type, prefix: str) -> None:
         meta = spec.metadata
         if value is None or isinstance(value, list | dict):
             continue
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{key}={value!r} is not allowed; it must be a finite number")
         if "choices" in meta and value not in meta["choices"]:
             allowed = ", ".join(str(c) for c in meta["choices"])
             raise ConfigError(f"{key}={value!r} is not allowed; choose one of: {allowed}")
@@ -376,7 +382,33 @@ def validate(cfg: DictConfig) -> None:
         check_section(cfg.simulator.noise, NoiseSchema, "simulator.noise")
     check_section(cfg.metrics, MetricsSchema, "metrics")
     check_section(cfg.tracking, TrackingSchema, "tracking")
+    _check_values(cfg)
     _check_combinations(cfg)
+
+
+def _check_values(cfg: DictConfig) -> None:
+    """Values whose form the type check cannot see: ranges, URIs, names."""
+    feature_range = cfg.dataset.get("feature_range")
+    if feature_range is not None:
+        values = list(feature_range)
+        numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+        ok = len(values) == 2 and numbers and all(math.isfinite(v) for v in values)
+        if not ok or values[0] >= values[1]:
+            raise ConfigError(
+                f"dataset.feature_range={values!r} is not allowed; give [low, high] with "
+                "finite low < high, or null to keep the raw features"
+            )
+    uri = cfg.tracking.get("uri")
+    problem = uri_problem(str(uri)) if uri else None
+    if problem:
+        raise ConfigError(f"tracking.uri: {problem}")
+    name = cfg.tracking.experiment
+    if not name.strip() or len(name) > MAX_EXPERIMENT_NAME:
+        shown = name if len(name) <= 40 else f"{name[:40]}... ({len(name)} characters)"
+        raise ConfigError(
+            f"tracking.experiment={shown!r} is not allowed; give a name of 1 to "
+            f"{MAX_EXPERIMENT_NAME} characters"
+        )
 
 
 def _check_combinations(cfg: DictConfig) -> None:

@@ -31,6 +31,7 @@ from qml_entanglement.study import figures
 from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
 from qml_entanglement.study.report import render_html, render_markdown
 from qml_entanglement.tracking import resolve_tracking_uri
+from qml_entanglement.tracking.uri import preflight
 
 FAITHFUL_DEFAULT = {
     "toy": "study-bell_toy",
@@ -212,10 +213,13 @@ def build_study(config: StudyConfig) -> StudyResult:
     finished = "attributes.status = 'FINISHED'"
     try:
         check_store_exists(uri, [config.experiment], finished)
+        preflight(uri)
         client = MlflowClient(tracking_uri=uri)
         runs, _, _ = select_runs(client, uri, [config.experiment], finished)
     except LookupError as error:
         raise StudyError(f"{error} Run `make study` first.") from error
+    except ConnectionError as error:
+        raise StudyError(str(error)) from error
     histories, _ = load_histories(client, runs, "loss")
     variants = group_variants(histories)
     missing = [f"{k} ({v})" for k, v in config.faithful.items() if v not in variants]

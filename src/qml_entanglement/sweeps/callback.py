@@ -58,6 +58,9 @@ class SweepCallback(Callback):
         # any sweep: a sweep that cannot start must stop here, saying why.
         try:
             self._start(config)
+        except ConnectionError as exc:  # the tracking store (StoreUnavailable): exit 3
+            print(f"sweep: cannot start: {exc}", file=sys.stderr)
+            sys.exit(3)
         except Exception as exc:
             print(f"sweep: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
             sys.exit(1)

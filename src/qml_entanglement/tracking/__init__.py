@@ -15,6 +15,8 @@ _EXPORTS = {
     "ensure_experiment": "store",
     "ensure_store": "store",
     "resolve_tracking_uri": "store",
+    "StoreUnavailable": "uri",
+    "redact": "uri",
     "MetricWriter": "writer",
     "start_writer": "writer",
     "wants_writer": "writer",

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 from mlflow.tracking import MlflowClient
+
+from .uri import preflight
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 
@@ -57,24 +57,6 @@ def _store_lock(uri: str):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def check_server(uri: str, timeout: float = 5.0) -> None:
-    """Fail fast, in words, when an ``http(s)://`` tracking server does not answer (MLflow's own
-    client would retry for minutes)."""
-    if not uri.startswith(("http://", "https://")):
-        return
-    try:
-        with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as response:
-            if response.status == 200:
-                return
-            reason = f"HTTP {response.status}"
-    except (urllib.error.URLError, OSError) as exc:
-        reason = str(getattr(exc, "reason", exc))
-    raise ConnectionError(
-        f"tracking server {uri} does not answer ({reason}): start it with `make server`, "
-        "or point tracking.uri / MLFLOW_TRACKING_URI at a running one"
-    )
-
-
 def _ready_marker(db: Path) -> Path:
     return db.with_name(db.name + ".ready")
 
@@ -86,8 +68,12 @@ def _store_exists(uri: str) -> bool:
 
 
 def ensure_store(uri: str) -> MlflowClient:
-    """Create the store if needed (once, under a lock) and return a client for it."""
-    check_server(uri)
+    """Create the store if needed (once, under a lock) and return a client for it.
+
+    Raises :class:`~qml_entanglement.tracking.uri.StoreUnavailable` within seconds when the
+    store cannot be reached or written.
+    """
+    preflight(uri)
     if _store_exists(uri):
         return MlflowClient(tracking_uri=uri)
     with _store_lock(uri):

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from ..config import ConfigError, validate
 from ..sweeps import membership
 from ..tracking import RunLogger, ensure_experiment, ensure_store, resolve_tracking_uri
+from ..tracking.uri import preflight
 from ..tracking.writer import start_writer, wants_writer
 from .build import Components, build
 from .entanglement import block_entangling_power, entanglement_metric_names, entanglement_summary
@@ -37,7 +38,7 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-_NOT_HASHED = ("tracking", "force", "sweep")  # where a run is tracked and which sweep asked
+_NOT_HASHED = ("tracking", "force", "sweep", "run_name")  # where and how a run is tracked
 
 
 def config_hash(cfg: DictConfig) -> str:
@@ -104,7 +105,9 @@ def run_experiment(
 ) -> dict[str, Any]:
     """Train the experiment ``cfg`` as one MLflow run; return its id, status and final metrics.
 
-    Config mistakes raise :class:`ConfigError` before any run is created. Once the run exists,
+    Config mistakes raise :class:`ConfigError`, an unusable tracking store
+    :class:`~qml_entanglement.tracking.uri.StoreUnavailable`, before any run is created (a
+    password in the tracking URI is never stored or printed). Once the run exists,
     any exception (or Ctrl-C / SIGTERM) marks it FAILED, keeping every epoch logged so far.
     A job of a sweep whose config already FINISHED in the experiment is skipped (status
     ``SKIPPED``, the existing run's id and metrics) unless ``force=true``.
@@ -113,6 +116,7 @@ def run_experiment(
     tic = time.perf_counter()
     validate(cfg)
     uri = resolve_tracking_uri(cfg.tracking.uri)
+    preflight(uri)  # an unusable store fails here, in seconds, before anything is built
     if membership.wants_skip_check(cfg):
         skipped = _skip_if_finished(cfg, uri)
         if skipped is not None:

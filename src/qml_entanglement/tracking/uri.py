@@ -1,0 +1,108 @@
+"""Tracking URIs: their syntax, their secrets, and whether the store behind one can be used.
+
+Nothing here imports MLflow: the checks run before any client exists, so a wrong URI costs a
+second and one line instead of minutes of MLflow's retries and a traceback.
+
+* :func:`uri_problem`: what is wrong with a URI's *form* (a config mistake, exit 2);
+* :func:`redact`: the same text with every URI password replaced by ``***`` (user and host
+  stay), for everything that is logged, printed or stored;
+* :func:`preflight`: whether the store can be reached and written (an environment problem,
+  :class:`StoreUnavailable`, exit 3), decided within ``timeout`` seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "databricks")
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+_SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s'\"]+:)[^@\s'\"]+(?=@)")
+
+
+class StoreUnavailable(ConnectionError):
+    """The tracking store cannot be reached or written; the message says which and why."""
+
+
+def redact(text: str) -> str:
+    """*text* with the password of every ``scheme://user:password@host`` replaced by ``***``.
+
+    >>> redact("postgresql://me:s3cret@db:5432/mlflow and http://h:5000")
+    'postgresql://me:***@db:5432/mlflow and http://h:5000'
+    """
+    return _SECRET.sub(r"\g<head>***", text)
+
+
+def _scheme(uri: str) -> str:
+    return uri.split("://", 1)[0].split("+", 1)[0].lower() if "://" in uri else ""
+
+
+def uri_problem(uri: str) -> str | None:
+    """Why *uri* cannot be a tracking URI, or None.
+
+    >>> uri_problem("sqlite:///mlruns/mlflow.db") is None
+    True
+    >>> uri_problem("not-a-uri")
+    "'not-a-uri' has no scheme; use sqlite:///path/to/mlflow.db, http(s)://host:port, or postgresql://user@host/db"
+    """
+    scheme = _scheme(uri)
+    hint = "use sqlite:///path/to/mlflow.db, http(s)://host:port, or postgresql://user@host/db"
+    if not scheme:
+        return f"{redact(uri)!r} has no scheme; {hint}"
+    if scheme not in SCHEMES:
+        return f"{redact(uri)!r} has scheme {scheme!r}, not one of {', '.join(SCHEMES)}; {hint}"
+    if scheme == "sqlite" and not uri.startswith("sqlite:///"):
+        return f"{uri!r} must start with sqlite:/// (three slashes, then the file's path)"
+    if scheme in ("http", "https", *DEFAULT_PORTS) and not urlsplit(uri).hostname:
+        return f"{redact(uri)!r} names no host"
+    return None
+
+
+def _sqlite_problem(path: Path) -> str | None:
+    if path.is_dir():
+        return f"{path} is a directory, not a database file"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not path.exists():
+        existing = next((p for p in [folder, *folder.parents] if p.exists()), Path("/"))
+        if not os.access(existing, os.W_OK | os.X_OK):
+            return f"cannot create {path}: {existing} is not writable"
+        return None  # the store (and any missing folders) will be created
+    if not os.access(path, os.R_OK | os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
+        return f"{path} (or its folder) is read-only"
+    return None
+
+
+def _reachable(host: str, port: int, timeout: float) -> str | None:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"{host}:{port} does not answer ({exc.strerror or exc})"
+
+
+def preflight(uri: str, timeout: float = 3.0) -> None:
+    """Raise :class:`StoreUnavailable` (one line, password redacted) if the store behind *uri*
+    cannot be used: a sqlite path that is a directory or read-only, a server or database host
+    that does not answer within *timeout* seconds."""
+    scheme, shown = _scheme(uri), redact(uri)
+    problem = None
+    if scheme == "sqlite":
+        problem = _sqlite_problem(Path(uri[len("sqlite:///") :]))
+    elif scheme in ("http", "https"):
+        try:
+            with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as reply:
+                problem = None if reply.status == 200 else f"HTTP {reply.status} from /health"
+        except (urllib.error.URLError, OSError) as exc:
+            problem = f"no answer ({getattr(exc, 'reason', exc)})"
+        if problem:
+            problem += "; start it with `make server`, or point tracking.uri at a running one"
+    elif scheme in DEFAULT_PORTS:
+        parts = urlsplit(uri)
+        problem = _reachable(parts.hostname or "", parts.port or DEFAULT_PORTS[scheme], timeout)
+    if problem:
+        raise StoreUnavailable(f"tracking store {shown}: {problem}")

@@ -1,0 +1,120 @@
+"""Bad input ends in one line and exit 2 (config) or 3 (environment), before any run exists
+(issue 12, cases 9 and 11)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import ROOT, run_train
+
+SECRET = "pa55w0rd-XYZ"
+
+
+def _one_line(stderr: str) -> str:
+    lines = [
+        line for line in stderr.splitlines() if line.strip() and "mlflow.store.db.utils" not in line
+    ]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["optimizer.lr=inf"], "optimizer.lr=inf is not allowed; it must be a finite number"),
+        (["dataset=blobs", "dataset.feature_range=[1]"], "dataset.feature_range=[1]"),
+        (["dataset=blobs", "dataset.feature_range=[2,1]"], "finite low < high"),
+        (["tracking.experiment=''"], "tracking.experiment=''"),
+        (["tracking.experiment=" + "x" * 20000], "(20000 characters)"),
+        (["tracking.uri=foo://bar"], "has scheme 'foo'"),
+        (["tracking.uri=not-a-uri"], "has no scheme"),
+        (["tracking.uri=sqlite://relative.db"], "must start with sqlite:///"),
+    ],
+)
+def test_config_mistakes_exit_2_with_one_line(overrides, message):
+    proc = run_train(*overrides, "trainer.epochs=1", timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert message in _one_line(proc.stderr)
+
+
+def test_a_directory_as_sqlite_store_exits_3(tmp_path):
+    proc = run_train(f"tracking.uri=sqlite:///{tmp_path}", "trainer.epochs=1", timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    assert "is a directory" in _one_line(proc.stderr)
+
+
+def test_a_missing_parent_directory_is_created(tmp_path):
+    uri = f"sqlite:///{tmp_path / 'a' / 'b' / 'mlflow.db'}"
+    proc = run_train(f"tracking.uri={uri}", "trainer.epochs=1", timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "a" / "b" / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    "uri",
+    [f"postgresql://alice:{SECRET}@127.0.0.1:9/mlflow", f"http://bob:{SECRET}@127.0.0.1:9"],
+)
+def test_an_unreachable_store_exits_3_without_the_password(uri):
+    proc = run_train(f"tracking.uri={uri}", "trainer.epochs=1", timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    line = _one_line(proc.stderr)
+    assert "does not answer" in line or "no answer" in line
+    assert SECRET not in proc.stderr + proc.stdout and ":***@127.0.0.1" in line
+
+
+def _compare(*overrides: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "pipelines" / "compare.py"), "mlflow.log=false", *overrides],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_compare_against_an_unreachable_server_exits_3():
+    proc = _compare("tracking.uri=http://127.0.0.1:9")
+    assert proc.returncode == 3, proc.stderr
+    assert "does not answer" in _one_line(proc.stderr) or "no answer" in proc.stderr
+
+
+@pytest.mark.integration
+def test_compare_refuses_a_bad_filter_and_an_unknown_group_key(store_uri, tmp_path):
+    assert run_train("trainer.epochs=2", f"tracking.uri={store_uri}").returncode == 0
+    out = f"output_dir={tmp_path}"
+    bad_filter = _compare(f"tracking.uri={store_uri}", out, "filter=\"metrics.loss > 'abc'\"")
+    assert bad_filter.returncode == 2
+    assert "was refused by MLflow" in _one_line(bad_filter.stderr)
+    unknown = _compare(f"tracking.uri={store_uri}", out, "group_by=[nonexistent_key]")
+    assert unknown.returncode == 2
+    assert "group_by key 'nonexistent_key'" in unknown.stderr.splitlines()[-1]
+
+
+def test_run_name_is_not_part_of_the_config_hash(compose_cfg):
+    from qml_entanglement.training.run import config_hash
+
+    a = compose_cfg("run_name=first")
+    b = compose_cfg("run_name=renamed")
+    c = compose_cfg("run_name=first", "seed=1")
+    assert config_hash(a) == config_hash(b) != config_hash(c)
+
+
+@pytest.mark.integration
+def test_a_renamed_rerun_of_a_sweep_skips_the_finished_run(store_uri, tmp_path):
+    common = ("trainer.epochs=1", f"tracking.uri={store_uri}", f"hydra.sweep.dir={tmp_path}")
+    first = run_train("-m", "seed=0", "run_name=first", *common, "hydra/launcher=basic")
+    assert first.returncode == 0, first.stderr
+    second = run_train("-m", "seed=0", "run_name=second", *common, "hydra/launcher=basic")
+    assert second.returncode == 0, second.stderr
+    assert "1 skipped" in second.stdout
+    runs = MlflowClient(store_uri).search_runs(
+        [MlflowClient(store_uri).get_experiment_by_name("qml-entanglement").experiment_id]
+    )
+    assert len([r for r in runs if r.data.tags.get("sweep_role") != "parent"]) == 1
