@@ -86,10 +86,11 @@ sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansa
 	$(PY) -m qml_entanglement.sweeps.report $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
 	exit $$status
 
-# The toy is deterministic: one run. The VQC sweep skips configs that already FINISHED.
+# The toy is deterministic: one run. Both sweeps skip configs that already FINISHED.
 study: store ## the write-up reproduced and tested: its runs (faithful + controls), then reports/study/
-	$(PY) pipelines/train.py experiment=study_bell_toy metrics.as_published=true seed=137 \
-		tracking.experiment=write-up-study $(ARGS)
+	$(PY) pipelines/train.py -m experiment=study_bell_toy metrics.as_published=true seed=137 \
+		tracking.experiment=write-up-study sweep.name=write_up_toy hydra/launcher=basic \
+		hydra.sweep.dir=$(STUDY_DIR)-toy $(ARGS)
 	$(PY) pipelines/train.py -m sweep=write_up hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(STUDY_DIR) 'seed=$(STUDY_SEEDS)' $(ARGS)
 	$(PY) pipelines/study.py $(STUDY_ARGS)

@@ -157,3 +157,22 @@ def test_verdict_order():
     assert verdict(no, neither) == NOT_SUPPORTED
     assert verdict(no, None) == NOT_SUPPORTED
     assert verdict(neither, neither) == INCONCLUSIVE
+
+
+def _monotone_seeds(mw_signs: list[int]) -> list[pd.DataFrame]:
+    """Loss falling and MW moving monotonically up (+1) or down (-1) in each seed."""
+    frames = []
+    for index, direction in enumerate(mw_signs):
+        loss = 0.5 - 0.002 * EPOCHS - 1e-4 * index
+        mw = 0.4 + direction * (0.001 * EPOCHS + 1e-5 * EPOCHS**2)
+        frames.append(pd.DataFrame({"loss": loss, "meyer_wallach": mw}, index=EPOCHS))
+    return frames
+
+
+def test_monotone_runs_are_judged_by_a_sign_test_over_seeds():
+    """rho = +-1 in every seed says only which way each series moved."""
+    mixed = evaluate_claims({"adhoc": _monotone_seeds([1, -1] * 5)}, SETTINGS)
+    row = mixed.set_index("claim").loc["vqc_mw_vs_loss"]
+    assert row["verdict"] == INCONCLUSIVE and "5 of 10" in row["evidence"]
+    falling = evaluate_claims({"adhoc": _monotone_seeds([-1] * 10)}, SETTINGS)
+    assert falling.set_index("claim").loc["vqc_mw_vs_loss", "verdict"] == SUPPORTED

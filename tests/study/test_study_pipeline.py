@@ -110,3 +110,17 @@ def test_bad_settings_give_one_line_and_exit_2(store_uri, override, message):
     assert proc.returncode == 2
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and message in lines[0], proc.stderr
+
+
+@pytest.mark.integration
+def test_a_missing_faithful_experiment_is_named_with_exit_2(store_uri):
+    from tests.conftest import run_train
+
+    trained = run_train(
+        "trainer.epochs=1", "tracking.experiment=write-up-study", f"tracking.uri={store_uri}"
+    )
+    assert trained.returncode == 0, trained.stderr
+    proc = _study("faithful.adhoc=typo", "mlflow.log=false", store_uri=store_uri)
+    assert proc.returncode == 2
+    line = [x for x in proc.stderr.splitlines() if x.strip()][-1]
+    assert "no finished run named" in line and "adhoc=typo" in line and "vqc-ad_hoc" in line

@@ -32,7 +32,7 @@ def study_config(cfg: Mapping[str, Any]) -> StudyConfig:
     mlflow_cfg = cfg.get("mlflow") or {}
     return StudyConfig(
         tracking_uri=(cfg.get("tracking") or {}).get("uri"),
-        experiment=str(cfg.get("experiment", "write-up-study")),
+        experiment=str(cfg.get("source", "write-up-study")),
         faithful=faithful,
         output_dir=Path(str(cfg.get("output_dir", "reports/study"))),
         statistics=StudySettings(

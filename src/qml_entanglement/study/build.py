@@ -222,11 +222,12 @@ def build_study(config: StudyConfig) -> StudyResult:
         raise StudyError(str(error)) from error
     histories, _ = load_histories(client, runs, "loss")
     variants = group_variants(histories)
-    missing = [f"{k} ({v})" for k, v in config.faithful.items() if v not in variants]
-    if len(missing) == len(config.faithful):
+    missing = [f"{k}={v}" for k, v in config.faithful.items() if v not in variants]
+    if missing:
         raise StudyError(
-            f"none of the faithful experiments has a finished run in experiment "
-            f"'{config.experiment}' of {uri}: {', '.join(missing)}"
+            f"no finished run named {', '.join(missing)} in experiment '{config.experiment}' "
+            f"of {uri} (it has: {', '.join(variants) or 'none'}); run `make study`, or fix "
+            "faithful.* in conf/study.yaml"
         )
     claims = evaluate_claims(
         {k: variants[v].frames for k, v in config.faithful.items() if v in variants},
@@ -249,7 +250,6 @@ def build_study(config: StudyConfig) -> StudyResult:
         "tracking_uri": uri,
         "experiment": config.experiment,
         "faithful": dict(config.faithful),
-        "missing": missing,
         "statistics": config.statistics,
         "claim_text": CLAIMS,
     }

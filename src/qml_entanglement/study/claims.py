@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from qml_entanglement.compare.redundancy import monotone_function
 from qml_entanglement.compare.settings import CISettings
@@ -54,8 +55,8 @@ CLAIMS = {
     "toy_vn_vs_loss": "Bell toy: the von Neumann entropy rises as the loss falls",
     "vqc_mw_decreases_adhoc": "VQC, ad hoc data: Meyer-Wallach decreases as the model trains",
     "vqc_mw_decreases_blobs": "VQC, blobs: Meyer-Wallach decreases as the model trains",
-    "vqc_vn_period_10": "VQC: the von Neumann entropy peaks about every 10 epochs",
-    "vqc_mw_vs_loss": "VQC: Meyer-Wallach falls as the cost falls",
+    "vqc_vn_period_10": "VQC, ad hoc data: the von Neumann entropy peaks about every 10 epochs",
+    "vqc_mw_vs_loss": "VQC, ad hoc data: Meyer-Wallach falls as the cost falls",
 }
 
 PUBLISHED_VN = "published_von_neumann_entropy"
@@ -120,6 +121,10 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
 
 
+def _noise(what: str, span: float) -> Finding:
+    return Finding(0, f"{what} is rounding noise (its largest range in a run: {_fmt(span)})", True)
+
+
 def _all_degenerate(series: Sequence[np.ndarray], scale: float = 1.0) -> bool:
     return bool(series) and all(degenerate(s, scale) for s in series)
 
@@ -133,7 +138,7 @@ def change_finding(
         return Finding(0, f"{what} is not logged")
     if _all_degenerate(series):
         span = max(float(np.ptp(s)) for s in series)
-        return Finding(0, f"{what} is rounding noise (range {_fmt(span)} in every run)", True)
+        return _noise(what, span)
     changes = np.array([s[-1] - s[0] for s in series])
     mean, low, high = mean_interval(changes, level)
     direction = 0
@@ -171,7 +176,7 @@ def co_movement_finding(
         return Finding(0, f"{what} is not logged")
     if _all_degenerate([p[:, 0] for p in pairs]):
         span = max(float(np.ptp(p[:, 0])) for p in pairs)
-        return Finding(0, f"{what} is rounding noise (range {_fmt(span)} in every run)", True)
+        return _noise(what, span)
     stacked = np.vstack(pairs)
     if monotone_function(stacked[:, 1], stacked[:, 0], 1.0):
         r = correlate(stacked[:, 0], stacked[:, 1], "spearman", scale=1.0).r
@@ -183,6 +188,18 @@ def co_movement_finding(
         )
     results = [correlate(p[:, 0], p[:, 1], "spearman", scale=1.0) for p in pairs]
     r = np.array([c.r for c in results])
+    if len(pairs) > 1 and all(monotone_function(p[:, 1], p[:, 0], 1.0) for p in pairs):
+        # within each seed both series are monotone: rho = +-1 only says which way each moved,
+        # so the seeds are judged by a sign test (independent seeds, no association: p = 1/2)
+        k, n = int(np.sum(np.sign(r) == sign)), len(r)
+        p_sign = float(stats.binomtest(k, n, 0.5).pvalue)
+        direction = 0 if p_sign >= settings.alpha else (1 if 2 * k > n else -1)
+        return Finding(
+            direction,
+            f"{what} is an exact monotone function of the loss within each of the {n} seeds "
+            f"(ρ = ±1: both move monotonically), of the claimed sign in {k} of {n} "
+            f"(sign test p = {_fmt(p_sign)})",
+        )
     if len(pairs) == 1:
         c = results[0]
         significant = math.isfinite(c.p_value) and c.p_value < settings.alpha
@@ -216,7 +233,7 @@ def rise_fall_finding(frames: Sequence[pd.DataFrame], column: str, what: str) ->
         return Finding(0, f"{what} is not logged")
     if _all_degenerate(series):
         span = max(float(np.ptp(s)) for s in series)
-        return Finding(0, f"{what} is rounding noise (range {_fmt(span)} bits)", True)
+        return _noise(what, span)
     values = series[0]
     trend = describe(np.arange(len(values)), values, tolerance=0.1)
     if trend.rises_then_falls:
@@ -243,7 +260,7 @@ def periodicity_finding(
         return Finding(0, f"{what} is not logged")
     if _all_degenerate(series):
         span = max(float(np.ptp(s)) for s in series)
-        return Finding(0, f"{what} is rounding noise (range {_fmt(span)} bits)", True)
+        return _noise(what, span)
     length = min(len(s) for s in series)
     rows = np.vstack([s[:length] for s in series])
     result = periodicity_test(

@@ -32,21 +32,27 @@ class StudyFigure:
         return f"figures/{self.name}.png"
 
 
-def _pair(title: str) -> tuple[Figure, tuple]:
-    figure = Figure(figsize=(8.6, 3.1))
+def _pair(
+    title: str, n_runs: int, *, mean: bool = True, right: str = "measured correctly"
+) -> tuple[Figure, tuple]:
+    """Two panels: the write-up's quantity (left) and the correct one (right)."""
+    figure = Figure(figsize=(8.6, 3.2))
     axes = figure.subplots(1, 2)
     figure.suptitle(title, fontsize=10)
-    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.8, wspace=0.32)
-    axes[0].set_title("as published (the write-up's code)", fontsize=9, color=PUBLISHED_COLOR)
-    axes[1].set_title("measured correctly", fontsize=9)
-    figure.text(
-        0.5,
-        0.01,
-        "seed 137 (the write-up's) bold, other seeds thin, mean over seeds dashed",
-        ha="center",
-        fontsize=7,
-        color="0.4",
-    )
+    figure.subplots_adjust(left=0.09, right=0.98, bottom=0.2, top=0.78, wspace=0.32)
+    left_title = "as published (the write-up's code)"
+    axes[0].set_title(left_title, fontsize=9, color=PUBLISHED_COLOR, pad=12)
+    axes[1].set_title(right, fontsize=9, pad=12)
+    if n_runs > 1:
+        legend = "seed 137 (the write-up's) bold, other seeds thin"
+        figure.text(
+            0.5,
+            0.01,
+            legend + (", mean over seeds dashed" if mean else ""),
+            ha="center",
+            fontsize=7,
+            color="0.4",
+        )
     for axis in axes:
         axis.tick_params(labelsize=7)
     return figure, axes
@@ -76,7 +82,7 @@ def _labels(axis, x: str, y: str) -> None:
 
 
 def toy_entropy(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
-    figure, (left, right) = _pair("Bell toy: von Neumann entropy during training")
+    figure, (left, right) = _pair("Bell toy: von Neumann entropy during training", len(frames))
     _lines(left, frames, None, "published_von_neumann_entropy", PUBLISHED_COLOR)
     _labels(left, "iteration", "entropy of the whole pure state (bits)")
     _lines(right, frames, None, "von_neumann_entropy", CORRECT_COLOR)
@@ -90,7 +96,9 @@ def toy_entropy(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
 
 
 def toy_entropy_vs_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
-    figure, (left, right) = _pair("Bell toy: von Neumann entropy against the loss")
+    figure, (left, right) = _pair(
+        "Bell toy: von Neumann entropy against the loss", len(frames), mean=False
+    )
     _lines(left, frames, "loss", "published_von_neumann_entropy", PUBLISHED_COLOR)
     _labels(left, "loss (p00 - p11)^2", "entropy of the whole pure state (bits)")
     _lines(right, frames, "loss", "von_neumann_entropy", CORRECT_COLOR)
@@ -105,7 +113,9 @@ def toy_entropy_vs_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure
 def vqc_loss(
     frames: Sequence[pd.DataFrame], evaluations: pd.DataFrame | None, title: str, dpi: int
 ) -> StudyFigure:
-    figure, (left, right) = _pair(f"{title}: training loss")
+    figure, (left, right) = _pair(
+        f"{title}: training loss", len(frames), right="one point per epoch"
+    )
     if evaluations is not None and len(evaluations):
         first = evaluations.iloc[:48]
         left.plot(first["evaluation"], first["loss"], color=PUBLISHED_COLOR, lw=1.2, marker=".")
@@ -125,7 +135,7 @@ def vqc_metric(
     frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
 ) -> StudyFigure:
     what = "Meyer-Wallach Q" if "meyer" in correct else "von Neumann entropy"
-    figure, (left, right) = _pair(f"{title}: {what} during training")
+    figure, (left, right) = _pair(f"{title}: {what} during training", len(frames))
     _lines(left, frames, None, published, PUBLISHED_COLOR)
     ylabel = (
         "Q at x=[0.5, 0.9], params = ADAM's m_t"
@@ -152,7 +162,9 @@ def vqc_metric(
 def vqc_metric_vs_loss(
     frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
 ) -> StudyFigure:
-    figure, (left, right) = _pair(f"{title}: Meyer-Wallach Q against the loss")
+    figure, (left, right) = _pair(
+        f"{title}: Meyer-Wallach Q against the loss", len(frames), mean=False
+    )
     _lines(left, frames, "loss", published, PUBLISHED_COLOR)
     _labels(left, "sigmoid cost", "Q at x=[0.5, 0.9], params = m_t")
     _lines(right, frames, "loss", correct, CORRECT_COLOR)
@@ -167,7 +179,7 @@ def vqc_metric_vs_loss(
 
 def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> StudyFigure:
     """Per-seed change of *metric* over training for every variant (faithful and controls)."""
-    figure = Figure(figsize=(8.6, 0.5 + 0.45 * max(len(changes), 1)))
+    figure = Figure(figsize=(8.6, 0.9 + 0.45 * max(len(changes), 1)))
     axis = figure.subplots()
     names = list(changes)
     for row, name in enumerate(names):
@@ -178,8 +190,12 @@ def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> S
     axis.axvline(0.0, color="0.5", lw=0.8, ls=":")
     axis.set_yticks(range(len(names)), names, fontsize=7)
     axis.set_xlabel(f"change of {axis_label(metric)} from step 0 to the end", fontsize=8)
+    axis.set_title(
+        f"{axis_label(metric)}: change over training per seed (dots) and its mean (bar)",
+        fontsize=9,
+    )
     axis.tick_params(labelsize=7)
-    figure.subplots_adjust(left=0.3, right=0.98, bottom=0.2 if len(names) < 4 else 0.12)
+    figure.subplots_adjust(left=0.3, right=0.98, top=0.88, bottom=0.2 if len(names) < 4 else 0.14)
     caption = (
         f"Change of {axis_label(metric)} over training, one dot per seed, mean as a bar, for the "
         "faithful experiments and the controls (4 qubits, symmetric blob centres)."

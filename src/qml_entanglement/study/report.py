@@ -123,8 +123,6 @@ def render_markdown(
         *md_table(*_variant_rows(variants)),
         "",
     ]
-    if context["missing"]:
-        lines += [f"Missing faithful experiments: {', '.join(context['missing'])}.", ""]
     lines += ["## Figures: as published (left) vs measured correctly (right)", ""]
     for figure in drawn:
         lines += [f"![{figure.name}]({figure.png_name})", "", f"*{figure.caption}*", ""]
@@ -170,8 +168,6 @@ def render_html(
         '<h2 id="variants">Variants (faithful and controls)</h2>',
         html_table(*_variant_rows(variants)),
     ]
-    if context["missing"]:
-        parts.append(f"<p>Missing faithful experiments: {esc(', '.join(context['missing']))}.</p>")
     parts.append('<h2 id="figures">Figures: as published (left) vs measured correctly (right)</h2>')
     parts += [_img(f) for f in drawn]
     parts.append("</body></html>")
