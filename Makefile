@@ -18,6 +18,7 @@ SWEEP_DIR := multirun/$(SWEEP)-$(shell date +%Y%m%d-%H%M%S)
 endif
 HOST ?= 127.0.0.1
 TRACKING_DB ?= sqlite:///mlruns/server.db
+export TRACKING_DB
 SERVER_ARTIFACTS ?= mlruns/server-artifacts
 SERVER_WORKERS ?= 2
 STUDY_SEEDS ?= range(137,147)
@@ -95,10 +96,16 @@ study: store ## the write-up reproduced and tested: its runs (faithful + control
 		hydra.sweep.dir=$(STUDY_DIR) 'seed=$(STUDY_SEEDS)' $(ARGS)
 	$(PY) pipelines/study.py $(STUDY_ARGS)
 
-# MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true
-server: setup ## MLflow tracking server on $(HOST):$(PORT) (TRACKING_DB=sqlite:///... or postgresql://...)
-	MLFLOW_SERVER_ENABLE_JOB_EXECUTION=$${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false} \
-	$(PY) -m mlflow server --backend-store-uri '$(TRACKING_DB)' --serve-artifacts \
+# MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true.
+# The database URI goes to the server through the environment (MLFLOW_BACKEND_STORE_URI), never
+# on a command line that `ps` shows, and is not echoed: pass a password-protected one as
+# `TRACKING_DB=postgresql://... make server` (or keep the password in PGPASSWORD / ~/.pgpass).
+server: setup ## MLflow tracking server on $(HOST):$(PORT) (env TRACKING_DB=sqlite:///... or postgresql://...)
+	@echo "MLflow server on http://$(HOST):$(PORT), store $$(printf '%s' "$$TRACKING_DB" \
+		| sed -E 's#(://[^:/@]+:)[^@]+@#\1***@#')"
+	@MLFLOW_SERVER_ENABLE_JOB_EXECUTION=$${MLFLOW_SERVER_ENABLE_JOB_EXECUTION:-false} \
+	MLFLOW_BACKEND_STORE_URI="$$TRACKING_DB" \
+	$(PY) -m mlflow server --serve-artifacts \
 		--artifacts-destination $(SERVER_ARTIFACTS) --host $(HOST) --port $(PORT) \
 		--workers $(SERVER_WORKERS)
 

@@ -18,9 +18,16 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(store_uri, tmp_path):
-    """Of four jobs, two have a config mistake (epochs 0), one raises at run time (a nan
-    initial range), one trains: the sweep finishes it, reports three failures, exits 1."""
-    jobs = ("seed=0", "model.init_low=-3.0,nan", "trainer.epochs=2,0", *TINY[1:])
+    """Of four jobs, two have a config mistake (epochs 0), one raises at run time (an initial
+    range wider than a float holds), one trains: the sweep finishes it, reports three failures,
+    exits 1."""
+    jobs = (
+        "seed=0",
+        "model.init_low=-3.0,-1.7e308",
+        "model.init_high=1.7e308",
+        "trainer.epochs=2,0",
+        *TINY[1:],
+    )
     proc = run_sweep(*jobs, f"tracking.uri={store_uri}", sweep_dir=tmp_path / "sweep")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     record = sweep_record(tmp_path / "sweep")

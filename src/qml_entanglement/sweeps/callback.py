@@ -32,6 +32,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 
+from ..tracking.uri import redact, redact_logging
 from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
 from .workers import joblib_settings, start_warm_workers, uses_joblib
 
@@ -67,6 +68,7 @@ class SweepCallback(Callback):
 
     def _start(self, config: DictConfig) -> None:
         tic = time.perf_counter()
+        redact_logging()  # the launcher prints every job's overrides
         self._launcher_is_joblib = uses_joblib(config)
         if self.prewarm:  # first, so the workers import while this process sets the sweep up
             start_warm_workers(config, config.tracking.uri)
@@ -105,7 +107,7 @@ class SweepCallback(Callback):
         print(
             f"sweep {identity}: {jobs if jobs is not None else '?'} jobs, "
             f"{'resumed ' if parent['resumed'] else ''}parent run {parent_run_id}, "
-            f"tracking {parent['tracking_uri']} (experiment '{experiment}')",
+            f"tracking {redact(parent['tracking_uri'])} (experiment '{experiment}')",
             flush=True,
         )
 
@@ -160,7 +162,8 @@ class SweepCallback(Callback):
             run_id = state["parent_run_id"]
             print(f"sweep: could not close parent run {run_id}: {exc}", file=sys.stderr)
             record["status"] = "FAILED"
-        Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
+        _write_json(Path(state["sweep_dir"], RECORD_FILE), record)
+        _redact_file(Path(state["sweep_dir"], "multirun.yaml"))
         print(
             format_summary(
                 state["sweep_id"],
@@ -168,7 +171,7 @@ class SweepCallback(Callback):
                 outcomes,
                 wall_seconds=wall,
                 parent_run_id=state["parent_run_id"],
-                tracking_uri=state["tracking_uri"],
+                tracking_uri=redact(state["tracking_uri"]),
             ),
             flush=True,
         )
@@ -196,7 +199,20 @@ class SweepCallback(Callback):
         state = self._state
         record = _record(state, count([], state["expected_jobs"]), [], 0.0)
         record["status"] = status
-        Path(state["sweep_dir"], RECORD_FILE).write_text(json.dumps(record, indent=1, default=str))
+        _write_json(Path(state["sweep_dir"], RECORD_FILE), record)
+
+
+def _write_json(path: Path, record: dict) -> None:
+    """*record* as JSON, with every URI password replaced by ``***``."""
+    path.write_text(redact(json.dumps(record, indent=1, default=str)))
+
+
+def _redact_file(path: Path) -> None:
+    """Remove URI passwords from a file Hydra wrote (``multirun.yaml``)."""
+    if path.is_file():
+        text = path.read_text()
+        if redact(text) != text:
+            path.write_text(redact(text))
 
 
 def _close_in_subprocess(args: tuple) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..tracking.uri import redact
+
 FINISHED, SKIPPED, FAILED = "FINISHED", "SKIPPED", "FAILED"
 OUTCOME_FILE = "outcome.json"
 
@@ -46,7 +48,7 @@ class JobOutcome:
         path = Path(job_dir) / OUTCOME_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.as_dict(), indent=1, default=str))
+        tmp.write_text(redact(json.dumps(self.as_dict(), indent=1, default=str)))
         tmp.replace(path)  # atomic: a reader never sees half a record
         return path
 

@@ -140,6 +140,8 @@ class ParentRun:
         """Log the job counts and the sweep record; FINISHED only if no job failed or vanished."""
         from mlflow.entities import Metric
 
+        from ..tracking.uri import redact
+
         status = "FAILED" if counts["failed"] or counts["missing"] else "FINISHED"
         stamp = int(time.time() * 1000)
         metrics = [Metric(f"jobs_{k}", float(v), stamp, 0) for k, v in counts.items()]
@@ -148,7 +150,7 @@ class ParentRun:
             self.client.log_batch(self.run_id, metrics=metrics)
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / "sweep.json"
-                path.write_text(json.dumps(record, indent=1, default=str))
+                path.write_text(redact(json.dumps(record, indent=1, default=str)))
                 self.client.log_artifact(self.run_id, str(path))
         finally:
             self.client.set_terminated(self.run_id, status)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from ..tracking.uri import redact
 from .outcomes import compare_filter
 
 COMPARE = Path("pipelines/compare.py")
@@ -53,8 +55,17 @@ def main(argv: list[str] | None = None) -> int:
     if done and not (done.get("finished", 0) + done.get("skipped", 0)):
         print(f"compare: sweep {record['sweep_id']} has no finished run: nothing to compare")
         return 1
+    if ":***@" in record["tracking_uri"]:  # stored without its password
+        secret = os.environ.get("MLFLOW_TRACKING_URI", "")
+        if ":***@" in secret or not secret:
+            print(
+                "compare: the sweep's store URI has a password, which is never stored; set "
+                "MLFLOW_TRACKING_URI (or use PGPASSWORD / ~/.pgpass and a URI without one)"
+            )
+            return 2
+        record = {**record, "tracking_uri": secret}
     command = compare_command(record, args.overrides)
-    print("compare:", " ".join(command[1:]), flush=True)
+    print("compare:", redact(" ".join(command[1:])), flush=True)
     return subprocess.run(command).returncode
 
 

@@ -24,6 +24,7 @@ from mlflow.entities import Metric, Param, RunTag
 
 from .liveness import owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
+from .uri import redact
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row
 
 _BATCH_PARAMS = 100
@@ -116,9 +117,9 @@ class RunLogger:
 
     def _mark_failed(self, exc_type, exc, tb) -> None:
         reason = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "error"
-        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        text = redact("".join(traceback.format_exception(exc_type, exc, tb)))
         try:
-            message = f"{exc_type.__name__}: {exc}"
+            message = redact(f"{exc_type.__name__}: {exc}")
             self.client.set_tag(self.run_id, "error", message[:TAG_LIMIT])
             self.client.set_tag(self.run_id, "failure_reason", reason)
             self.log_text(text, "error.txt")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
-from .uri import preflight
+from .uri import DEFAULT_PORTS, preflight
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 
@@ -35,11 +35,20 @@ def sqlite_path(uri: str) -> Path | None:
 
 
 def artifact_root(uri: str) -> str | None:
-    """Artifact root for experiments of a local sqlite store: ``<db dir>/artifacts`` as a URI."""
+    """Explicit artifact root for new experiments, as an absolute URI.
+
+    A local sqlite store keeps them beside its database (``<db dir>/artifacts``); a database
+    server store (PostgreSQL, MySQL, ...) in ``mlruns/artifacts`` of the directory where the
+    experiment is created, recorded once in the experiment, so a later process started
+    elsewhere never drops artifacts into its own ``./mlruns``. A tracking server decides itself
+    (None).
+    """
     db = sqlite_path(uri)
-    if db is None:
-        return None
-    return (db.parent.resolve() / "artifacts").as_uri()
+    if db is not None:
+        return (db.parent.resolve() / "artifacts").as_uri()
+    if uri.split("://", 1)[0].split("+", 1)[0] in DEFAULT_PORTS:
+        return Path("mlruns/artifacts").resolve().as_uri()
+    return None
 
 
 @contextmanager

@@ -12,6 +12,7 @@ second and one line instead of minutes of MLflow's retries and a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import socket
@@ -22,7 +23,33 @@ from urllib.parse import urlsplit
 
 SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "databricks")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
-_SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s'\"]+:)[^@\s'\"]+(?=@)")
+# scheme://user:password@ -- also with ":" escaped as Hydra prints overrides ("\:"), and that
+# escape escaped again in JSON ("\\:")
+_SECRET = re.compile(
+    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)"
+)
+
+
+def redact_logging() -> None:
+    """Remove URI passwords from every log record this process makes from now on.
+
+    Installed as a log-record factory, so it survives the logging reconfiguration Hydra's
+    launchers do before printing each job's overrides (``tracking.uri`` included).
+    """
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "redacts", False):
+        return
+
+    def factory(*args, **kwargs) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return record
+
+    factory.redacts = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 class StoreUnavailable(ConnectionError):
@@ -30,10 +57,12 @@ class StoreUnavailable(ConnectionError):
 
 
 def redact(text: str) -> str:
-    """*text* with the password of every ``scheme://user:password@host`` replaced by ``***``.
+    r"""*text* with the password of every ``scheme://user:password@host`` replaced by ``***``.
 
     >>> redact("postgresql://me:s3cret@db:5432/mlflow and http://h:5000")
     'postgresql://me:***@db:5432/mlflow and http://h:5000'
+    >>> print(redact(r"tracking.uri=postgresql\://me\:s3cret@db\:5432/mlflow"))  # Hydra's escaping
+    tracking.uri=postgresql\://me\:***@db\:5432/mlflow
     """
     return _SECRET.sub(r"\g<head>***", text)
 
@@ -96,11 +125,14 @@ def preflight(uri: str, timeout: float = 3.0) -> None:
     elif scheme in ("http", "https"):
         try:
             with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as reply:
-                problem = None if reply.status == 200 else f"HTTP {reply.status} from /health"
+                reason = None if reply.status == 200 else f"HTTP {reply.status} from /health"
         except (urllib.error.URLError, OSError) as exc:
-            problem = f"no answer ({getattr(exc, 'reason', exc)})"
-        if problem:
-            problem += "; start it with `make server`, or point tracking.uri at a running one"
+            reason = str(getattr(exc, "reason", exc))
+        if reason:
+            raise StoreUnavailable(
+                f"tracking server {shown} does not answer ({redact(reason)}): start it with "
+                "`make server`, or point tracking.uri / MLFLOW_TRACKING_URI at a running one"
+            )
     elif scheme in DEFAULT_PORTS:
         parts = urlsplit(uri)
         problem = _reachable(parts.hostname or "", parts.port or DEFAULT_PORTS[scheme], timeout)

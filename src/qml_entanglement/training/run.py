@@ -17,7 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from ..config import ConfigError, validate
 from ..sweeps import membership
 from ..tracking import RunLogger, ensure_experiment, ensure_store, resolve_tracking_uri
-from ..tracking.uri import preflight
+from ..tracking.uri import preflight, redact
 from ..tracking.writer import start_writer, wants_writer
 from .build import Components, build
 from .entanglement import block_entangling_power, entanglement_metric_names, entanglement_summary
@@ -74,7 +74,7 @@ def run_tags(cfg: DictConfig, overrides: list[str], metric_names) -> dict[str, s
         "simulator": cfg.simulator.name,
         "seed": str(cfg.seed),
         "git_commit": git_commit(),
-        "overrides": " ".join(overrides),
+        "overrides": redact(" ".join(overrides)),
         "config_hash": config_hash(cfg),
         "entanglement_metrics": ",".join(metric_names),
     }
@@ -147,7 +147,8 @@ def run_experiment(
         flush_seconds=cfg.tracking.flush_seconds,
         writer=writer,
     ) as run:
-        run.log_params(flatten(OmegaConf.to_container(cfg, resolve=True)))
+        params = flatten(OmegaConf.to_container(cfg, resolve=True))
+        run.log_params({k: redact(v) if isinstance(v, str) else v for k, v in params.items()})
         once = {**components.dataset.facts}
         once.update({f"feature_map_{k}": v for k, v in (baseline or {}).items()})
         if once:
@@ -280,7 +281,7 @@ def _log_history(run: RunLogger, history: list[dict[str, float]], metrics) -> No
 
 
 def _log_artifacts(run: RunLogger, cfg: DictConfig, components: Components, theta) -> None:
-    run.log_text(OmegaConf.to_yaml(cfg, resolve=True), "config.yaml")
+    run.log_text(redact(OmegaConf.to_yaml(cfg, resolve=True)), "config.yaml")
     names = [p.name for p in components.ansatz.parameters]
     params = "parameter,value\n" + "".join(
         f"{n},{float(v)!r}\n" for n, v in zip(names, theta, strict=True)
