@@ -25,9 +25,7 @@ SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "d
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 # scheme://user:password@ -- also with ":" escaped as Hydra prints overrides ("\:"), and that
 # escape escaped again in JSON ("\\:")
-_SECRET = re.compile(
-    r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)"
-)
+_SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)")
 
 
 def redact_logging() -> None:

@@ -14,6 +14,7 @@ from ..models import READOUTS, bell_toy_circuit, build_ansatz, build_feature_map
 from .classifier import QuantumClassifier
 from .losses import LOSSES
 from .optimizers import OPTIMIZERS
+from .resources import memory_problem
 
 
 @dataclass
@@ -98,6 +99,13 @@ def build(cfg: DictConfig) -> Components:
     options = _options(cfg.dataset)
     options.pop("seed", None)
     dataset = load_dataset(cfg.dataset.name, seed=_seed(cfg.dataset, "seed", cfg.seed), **options)
+    samples = len(dataset.y_train) + len(dataset.y_test)
+    mixed = cfg.simulator.name == "aer" and any(
+        float(v or 0) > 0 for v in (cfg.simulator.get("noise") or {}).values()
+    )
+    problem = memory_problem(int(cfg.model.num_qubits), samples, mixed)
+    if problem:
+        raise ValueError(problem)  # the run reports it as a config mistake (exit 2)
     feature_map, ansatz = build_circuits(cfg)
     simulator = build_simulator(cfg, feature_map, ansatz)
     readout = READOUTS[cfg.model.readout](ansatz.num_qubits)
