@@ -25,7 +25,7 @@ from mlflow.entities import Metric, Param, RunTag
 from .liveness import owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
 from .uri import redact
-from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row
+from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row, signals_deferred
 
 _BATCH_PARAMS = 100
 HANDOVER_SECONDS = 0.02  # how often buffered metrics go to a ready writer process
@@ -62,6 +62,7 @@ class RunLogger:
         self.run_id: str | None = None
         self._previous_handlers: dict[int, object] = {}
         self._stop_signal: int | None = None
+        self._stopping = False  # the run is ending: signals no longer interrupt
 
     # --------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> RunLogger:
@@ -80,14 +81,26 @@ class RunLogger:
 
     def _on_signal(self, signum, frame) -> None:
         """First signal: stop at the next epoch boundary (never inside a store write).
-        A second signal interrupts at once."""
-        if self._stop_signal is not None:
+        A second signal interrupts a long epoch at once. Once the run is stopping, further
+        signals wait: what follows (storing the last metrics, ``history.csv``) is short and
+        must not be cut."""
+        if self._stop_signal is not None and not self._stopping:
+            self._stopping = True
             raise KeyboardInterrupt(f"received signal {signum} twice")
-        self._stop_signal = signum
+        self._stop_signal = self._stop_signal or signum
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        for signum, handler in self._previous_handlers.items():
-            signal.signal(signum, handler)
+        # Closing is short and bounded (the writer's sync has a deadline): further Ctrl-C or
+        # SIGTERM wait until the run is stored and closed, then take effect.
+        with signals_deferred():
+            for signum, handler in self._previous_handlers.items():
+                signal.signal(signum, handler)
+            store_error = self._close(exc_type, exc, tb)
+        if store_error is not None and exc_type is None:
+            raise store_error
+        return False
+
+    def _close(self, exc_type, exc, tb) -> Exception | None:
         store_error: Exception | None = None
         try:
             self.flush()
@@ -104,9 +117,7 @@ class RunLogger:
         finally:
             if self.writer is not None:
                 self.writer.close(self.run_id)
-        if store_error is not None and exc_type is None:
-            raise store_error
-        return False
+        return store_error
 
     def _sync_writer(self) -> None:
         """Wait for the writer to store this run's batches; write what it could not."""
@@ -150,6 +161,7 @@ class RunLogger:
         if time.monotonic() - self._last_flush >= interval:
             self.flush()
         if self._stop_signal is not None:
+            self._stopping = True
             raise KeyboardInterrupt(f"received signal {self._stop_signal}")
 
     def log_final(self, metrics: dict[str, float]) -> None:
@@ -157,10 +169,15 @@ class RunLogger:
         self.log_epoch(0, metrics)
 
     def flush(self) -> None:
-        """Hand the buffered metrics to the writer process if it is ready, else store them."""
-        rows, self._buffer = self._buffer, []
-        if self.writer is None or not self.writer.submit(self.uri, self.run_id, rows):
+        """Hand the buffered metrics to the writer process if it is ready, else store them.
+
+        The rows leave the buffer only once handed over or stored, so an interruption half-way
+        loses nothing (a row stored twice is stored once: MLflow ignores exact duplicates).
+        """
+        rows = self._buffer
+        if rows and (self.writer is None or not self.writer.submit(self.uri, self.run_id, rows)):
             self._write(rows)
+        self._buffer = []
         self._last_flush = time.monotonic()
 
     def _write(self, rows: list[Row]) -> None:

@@ -32,16 +32,43 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import pickle
+import select
 import signal
+import struct
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
 Row = tuple[str, float, int, int]
 BATCH_METRICS = 1000  # MLflow's limit per log_batch call
 TAG_LIMIT = 5000
+SEND_SECONDS = 2.0  # longest a hand-over may wait for a full pipe; then the writer is given up
+STALL_SECONDS = 5.0  # closing a run gives up on a writer that confirms nothing for this long
+_DEFERRED = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM until the block ends, so that no message to or from the writer
+    is ever cut in half (a second Ctrl-C arrives right after, not inside, the pipe write)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _frame(message: tuple) -> bytes:
+    """``message`` as :class:`multiprocessing.connection.Connection` frames it (the writer
+    reads it with ``Connection.recv``)."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    if len(payload) > 0x7FFFFFFF:
+        return struct.pack("!i", -1) + struct.pack("!Q", len(payload)) + payload
+    return struct.pack("!i", len(payload)) + payload
 
 
 @dataclass
@@ -64,6 +91,7 @@ class MetricWriter:
     _seq: int = 0
     _pending: dict[int, _Batch] = field(default_factory=dict)
     _failed: dict[int, _Batch] = field(default_factory=dict)
+    _outbox: bytearray = field(default_factory=bytearray)  # bytes of messages not yet written
 
     @classmethod
     def start(cls) -> MetricWriter:
@@ -86,6 +114,7 @@ class MetricWriter:
         )
         os.close(to_child_read)
         os.close(to_parent_write)
+        os.set_blocking(to_child_write, False)  # sends have a deadline (SEND_SECONDS)
         writer = cls(
             process,
             Connection(to_child_write, readable=False),
@@ -105,26 +134,37 @@ class MetricWriter:
         return self._send(("open", uri, run_id))
 
     def submit(self, uri: str, run_id: str, rows: list[Row]) -> bool:
-        """Hand ``rows`` over; False (and nothing kept) when the writer cannot take them."""
+        """Hand ``rows`` over; False (and nothing kept) when the writer cannot take them (not
+        ready, gone, or its pipe still full after ``SEND_SECONDS``: then it is killed, since a
+        stopped writer may hold the store's write lock, and the caller stores the rows itself
+        and goes on; :meth:`sync` returns what the writer never confirmed)."""
         if not rows or not self.ready():
             return False
-        self._seq += 1
-        batch = _Batch(uri, run_id, rows)
-        if not self._send(("batch", self._seq, uri, run_id, rows)):
-            return False
-        self._pending[self._seq] = batch
+        with signals_deferred():
+            self._seq += 1
+            if not self._send(("batch", self._seq, uri, run_id, rows)):
+                self._give_up()  # stalled (it may hold the store's lock) or gone
+                return False
+            self._pending[self._seq] = _Batch(uri, run_id, rows)  # confirmed or rewritten
         self._receive(timeout=0.0)  # collect confirmations so far
         return True
 
-    def sync(self, run_id: str, timeout: float = 600.0) -> tuple[list[Row], str | None]:
+    def sync(self, run_id: str, stall: float = STALL_SECONDS) -> tuple[list[Row], str | None]:
         """Wait until every batch of ``run_id`` is stored; return the rows the writer could not
-        store (for the caller to write) and the writer's error, if any."""
-        deadline = time.monotonic() + timeout
-        while self._owned(self._pending, run_id) and not self.broken:
-            if time.monotonic() > deadline:
-                self.broken = True  # stuck: stop using it, the caller writes the rest
+        store (for the caller to write) and the writer's error, if any. A writer that confirms
+        nothing for ``stall`` seconds (stopped, hung) is killed (it may hold the store's write
+        lock) and every batch it has not confirmed comes back to the caller."""
+        last_progress, waiting = time.monotonic(), len(self._owned(self._pending, run_id))
+        while waiting and not self.broken:
+            if time.monotonic() - last_progress > stall:
+                self._give_up()
                 break
-            self._receive(timeout=0.5)
+            if self._outbox:
+                self._flush_outbox(0.5)
+            self._receive(timeout=0.0 if self._outbox else 0.5)
+            now_waiting = len(self._owned(self._pending, run_id))
+            if now_waiting < waiting:
+                last_progress, waiting = time.monotonic(), now_waiting
         leftover: list[Row] = []
         error = None
         for seq in self._owned(self._failed, run_id):
@@ -142,12 +182,23 @@ class MetricWriter:
 
     def shutdown(self, timeout: float = 60.0) -> None:
         """Close the pipe (the writer stores what it has and exits) and wait for it."""
+        if self._outbox and not self.broken:
+            self._flush_outbox(min(timeout, SEND_SECONDS))
         self.broken = True
-        self.sender.close()
-        self.receiver.close()
+        with contextlib.suppress(OSError):
+            self.sender.close()
+            self.receiver.close()
+        if self._outbox:  # a message cut short would never be read: do not wait for it
+            timeout = 0.0
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def _give_up(self) -> None:
+        """Stop using a writer that does not answer; kill it so it cannot store late."""
+        self.broken = True
+        with contextlib.suppress(OSError):
             self.process.kill()
 
     @staticmethod
@@ -155,16 +206,47 @@ class MetricWriter:
         return [seq for seq, batch in batches.items() if batch.run_id == run_id]
 
     def _send(self, message: tuple) -> bool:
+        """Queue ``message`` and write as much as the pipe takes within ``SEND_SECONDS``.
+
+        False if it was not queued (writer gone, or earlier bytes still waiting: the writer is
+        stalled). Once queued, a message is always written whole: its remaining bytes go out
+        before any later message, at the next send or while syncing.
+        """
         if self.broken:
             return False
-        try:
-            self.sender.send(message)
-            return True
-        except (OSError, ValueError):
-            self.broken = True
-            return False
+        with signals_deferred():
+            if self._outbox and not self._flush_outbox(SEND_SECONDS):
+                return False
+            self._outbox += _frame(message)
+            self._flush_outbox(SEND_SECONDS)
+        return not self.broken
+
+    def _flush_outbox(self, seconds: float) -> bool:
+        """Write queued bytes for at most ``seconds``; True when none are left."""
+        fd = self.sender.fileno()
+        deadline = time.monotonic() + seconds
+        with signals_deferred():
+            while self._outbox and not self.broken:
+                try:
+                    written = os.write(fd, self._outbox[:65536])
+                    del self._outbox[:written]
+                    continue
+                except BlockingIOError:
+                    pass
+                except OSError:  # the writer is gone
+                    self.broken = True
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                select.select([], [fd], [], left)
+        return not self._outbox
 
     def _receive(self, timeout: float) -> None:
+        with signals_deferred():
+            self._receive_messages(timeout)
+
+    def _receive_messages(self, timeout: float) -> None:
         try:
             while self.receiver.poll(timeout):
                 timeout = 0.0
@@ -262,6 +344,8 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
         except (EOFError, OSError):
             parent_alive = False
         store(queued)
+    if os.getppid() == parent_pid:  # the parent lives: it gave up on us and closes its runs
+        return
     for run_id, uri in open_runs.items():  # the parent died without closing these runs
         try:
             client(uri).set_tag(run_id, "failure_reason", "killed")
