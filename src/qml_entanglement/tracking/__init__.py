@@ -7,7 +7,18 @@ process pays MLflow's imports.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
+
+# A tracking server that has gone away must fail a call in seconds, not after MLflow's default
+# 7 retries with exponential backoff and a 120 s timeout (minutes of silence); set these
+# variables to override.
+for _name, _value in (
+    ("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "2"),
+    ("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "1"),
+    ("MLFLOW_HTTP_REQUEST_TIMEOUT", "10"),
+):
+    os.environ.setdefault(_name, _value)
 
 _EXPORTS = {
     "RunLogger": "run_logger",

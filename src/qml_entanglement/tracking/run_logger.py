@@ -12,7 +12,10 @@ marked FAILED with the error text as a tag and an ``error.txt`` artifact.
 from __future__ import annotations
 
 import contextlib
+import csv
+import json
 import math
+import shutil
 import signal
 import tempfile
 import time
@@ -24,11 +27,12 @@ from mlflow.entities import Metric, Param, RunTag
 
 from .liveness import owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
-from .uri import redact
+from .uri import StoreUnavailable, redact
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row, signals_deferred
 
 _BATCH_PARAMS = 100
 HANDOVER_SECONDS = 0.02  # how often buffered metrics go to a ready writer process
+UNSENT_ROOT = Path("mlruns/unsent")  # what a failed store could not take, per run
 
 
 class RunLogger:
@@ -63,6 +67,8 @@ class RunLogger:
         self._previous_handlers: dict[int, object] = {}
         self._stop_signal: int | None = None
         self._stopping = False  # the run is ending: signals no longer interrupt
+        self.offline: str | None = None  # why the store was given up on, once it failed
+        self._unsent: list[Row] = []
 
     # --------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> RunLogger:
@@ -96,6 +102,15 @@ class RunLogger:
             for signum, handler in self._previous_handlers.items():
                 signal.signal(signum, handler)
             store_error = self._close(exc_type, exc, tb)
+            if self.offline is not None:
+                folder = self._save_unsent(exc_type)
+        if self.offline is not None:
+            raise StoreUnavailable(
+                f"tracking store {redact(self.uri)} failed ({self.offline}); run {self.run_id}'s "
+                f"{len(self._unsent)} unstored metric values and its artifacts are kept in "
+                f"{folder}: once the store is back, upload them with "
+                f"`python -m qml_entanglement.tracking.upload {folder}`"
+            ) from None
         if store_error is not None and exc_type is None:
             raise store_error
         return False
@@ -107,6 +122,13 @@ class RunLogger:
             self._sync_writer()
         except Exception as error:  # metrics could not be stored: the run cannot be FINISHED
             store_error = error
+        if self.offline is not None:  # mark it FAILED if the store answers at all; never wait
+            with contextlib.suppress(Exception):
+                self.client.set_tag(self.run_id, "failure_reason", "store_unavailable")
+                self.client.set_terminated(self.run_id, "FAILED")
+            if self.writer is not None:
+                self.writer.close(self.run_id)
+            return None
         try:
             if exc_type is None and store_error is None:
                 self.client.set_terminated(self.run_id, "FINISHED")
@@ -163,6 +185,9 @@ class RunLogger:
         if self._stop_signal is not None:
             self._stopping = True
             raise KeyboardInterrupt(f"received signal {self._stop_signal}")
+        if self.offline is not None:  # stop training: nothing more can be stored
+            self._stopping = True
+            raise StoreUnavailable(f"tracking store {redact(self.uri)} failed: {self.offline}")
 
     def log_final(self, metrics: dict[str, float]) -> None:
         """Summary metrics without a step history (logged at step 0)."""
@@ -179,17 +204,65 @@ class RunLogger:
             self._write(rows)
         self._buffer = []
         self._last_flush = time.monotonic()
+        if self.writer is not None:  # batches the writer could not store: try them here
+            failed = self.writer.take_failed(self.run_id)
+            if failed:
+                self._write(failed)
 
     def _write(self, rows: list[Row]) -> None:
-        metrics = [Metric(*row) for row in rows]
-        for i in range(0, len(metrics), BATCH_METRICS):
-            self.client.log_batch(self.run_id, metrics=metrics[i : i + BATCH_METRICS])
+        """Store *rows*; once the store has failed, keep them for :meth:`_save_unsent`."""
+        if self.offline is None:
+            try:
+                metrics = [Metric(*row) for row in rows]
+                for i in range(0, len(metrics), BATCH_METRICS):
+                    self.client.log_batch(self.run_id, metrics=metrics[i : i + BATCH_METRICS])
+                return
+            except Exception as error:  # server gone, disk full, ...: keep everything locally
+                self._go_offline(error)
+        self._unsent.extend(rows)  # (the part stored before the failure is kept twice)
+
+    def _go_offline(self, error: BaseException) -> None:
+        text = str(error).strip().splitlines()
+        self.offline = redact(f"{type(error).__name__}: {text[0] if text else ''}")[:500]
+        if self.writer is not None:
+            self.writer.broken = True  # its batches come back from sync, into the unsent file
+
+    def unsent_dir(self) -> Path:
+        return UNSENT_ROOT / str(self.run_id)
+
+    def _save_unsent(self, exc_type) -> Path:
+        """Write the unstored metrics and a note of the run to ``mlruns/unsent/<run id>/``."""
+        folder = self.unsent_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "metrics.csv", "w", newline="") as handle:
+            out = csv.writer(handle)
+            out.writerow(["key", "value", "timestamp", "step"])
+            out.writerows(self._unsent)
+        note = {
+            "run_id": self.run_id,
+            "experiment_id": self.experiment_id,
+            "tracking_uri": redact(self.uri),
+            "error": self.offline,
+            "status": "FINISHED" if exc_type in (None, StoreUnavailable) else "FAILED",
+            "failure_reason": "store_unavailable",
+        }
+        (folder / "run.json").write_text(json.dumps(note, indent=1))
+        return folder
 
     def log_artifact(self, path: str | Path, artifact_path: str | None = None) -> None:
-        self.client.log_artifact(self.run_id, str(path), artifact_path)
+        """Log an artifact; once the store has failed, keep a copy in the unsent folder."""
+        if self.offline is None:
+            try:
+                self.client.log_artifact(self.run_id, str(path), artifact_path)
+                return
+            except Exception as error:
+                self._go_offline(error)
+        target = self.unsent_dir() / "artifacts" / (artifact_path or "")
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / Path(path).name)
 
     def log_text(self, text: str, name: str) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / name
             target.write_text(text)
-            self.client.log_artifact(self.run_id, str(target))
+            self.log_artifact(target)

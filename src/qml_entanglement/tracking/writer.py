@@ -177,6 +177,12 @@ class MetricWriter:
             error = error or "the metric writer process stopped"
         return leftover, error
 
+    def take_failed(self, run_id: str) -> list[Row]:
+        """The rows of ``run_id``'s batches the writer reported it could not store, so far."""
+        return [
+            row for seq in self._owned(self._failed, run_id) for row in self._failed.pop(seq).rows
+        ]
+
     def close(self, run_id: str) -> None:
         self._send(("close", run_id))
 

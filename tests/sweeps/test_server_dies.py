@@ -1,0 +1,93 @@
+"""The tracking server dies mid-run (issue 12, case 3): the run stops within seconds with one
+line, keeps everything locally, and `tracking.upload` stores it once a server is back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import psutil
+import pytest
+from mlflow.tracking import MlflowClient
+
+from tests.conftest import ROOT
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def _kill_server(uri: str) -> None:
+    port = uri.rsplit(":", 1)[1]
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = process.info["cmdline"] or []  # None for processes that cannot be read
+        if "server" in cmdline and "--port" in cmdline and port in cmdline:
+            os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+            return
+    raise AssertionError(f"no server on port {port}")
+
+
+def test_a_server_killed_mid_run_fails_fast_keeps_everything_and_uploads_later(
+    tracking_server, tmp_path
+):
+    backend = f"sqlite:///{tmp_path / 'server.db'}"
+    uri = tracking_server(backend)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    work = tmp_path / "work"
+    work.mkdir()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "train.py"),
+            "trainer.epochs=1000000",
+            "tracking.flush_seconds=0",
+            f"tracking.uri={uri}",
+        ],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "stderr.log", "w"),  # noqa: SIM115
+        env=env,
+    )
+    client = MlflowClient(uri)
+    deadline = time.monotonic() + 120
+    run_id = None
+    while time.monotonic() < deadline and run_id is None:
+        experiment = client.get_experiment_by_name("qml-entanglement")
+        runs = client.search_runs([experiment.experiment_id]) if experiment else []
+        if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= 20:
+            run_id = runs[0].info.run_id
+        time.sleep(0.2)
+    assert run_id is not None
+    children = psutil.Process(proc.pid).children(recursive=True)  # the metric writer
+    _kill_server(uri)
+    assert proc.wait(timeout=120) == 3  # within seconds of retries, not minutes
+    lines = [x for x in (tmp_path / "stderr.log").read_text().splitlines() if x.strip()]
+    assert "upload them with `python -m qml_entanglement.tracking.upload" in lines[-1]
+    folder = work / "mlruns" / "unsent" / run_id
+    assert str(folder.relative_to(work)) in lines[-1]
+    history = pd.read_csv(folder / "artifacts" / "history.csv")
+    note = json.loads((folder / "run.json").read_text())
+    assert note["run_id"] == run_id and note["failure_reason"] == "store_unavailable"
+    gone, alive = psutil.wait_procs(children, timeout=10)
+    assert not alive  # no process outlives the run
+
+    again = tracking_server(backend)  # the store is back (same database, another port)
+    upload = subprocess.run(
+        [sys.executable, "-m", "qml_entanglement.tracking.upload", str(folder), "--uri", again],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert upload.returncode == 0, upload.stderr
+    client = MlflowClient(again)
+    run = client.get_run(run_id)
+    assert run.info.status in ("FAILED", "FINISHED")
+    assert run.data.tags["failure_reason"] == "store_unavailable"
+    stored = sorted(m.step for m in client.get_metric_history(run_id, "loss"))
+    assert stored == history["epoch"].tolist()  # every epoch of history.csv, no gap
+    assert "history.csv" in {a.path for a in client.list_artifacts(run_id)}
+    assert not folder.exists()
