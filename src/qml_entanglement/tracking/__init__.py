@@ -7,6 +7,7 @@ process pays MLflow's imports.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from typing import Any
 
@@ -19,6 +20,10 @@ for _name, _value in (
     ("MLFLOW_HTTP_REQUEST_TIMEOUT", "10"),
 ):
     os.environ.setdefault(_name, _value)
+
+# A store error is reported once, in words, by the run (RunLogger); MLflow's own logger would
+# print each one again with a traceback (1,851 lines for one full disk).
+logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)
 
 _EXPORTS = {
     "RunLogger": "run_logger",

@@ -222,8 +222,11 @@ class RunLogger:
         self._unsent.extend(rows)  # (the part stored before the failure is kept twice)
 
     def _go_offline(self, error: BaseException) -> None:
-        text = str(error).strip().splitlines()
-        self.offline = redact(f"{type(error).__name__}: {text[0] if text else ''}")[:500]
+        lines = [x.strip() for x in str(error).strip().splitlines() if x.strip()]
+        # SQLAlchemy puts its own boilerplate first: the driver's "(module.Error) what" line says
+        cause = next((x for x in lines if x.startswith("(") and "Error)" in x), None)
+        text = cause or (lines[0] if lines else "")
+        self.offline = redact(f"{type(error).__name__}: {text}")[:500]
         if self.writer is not None:
             self.writer.broken = True  # its batches come back from sync, into the unsent file
 

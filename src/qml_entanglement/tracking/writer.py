@@ -305,6 +305,7 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
     from mlflow.tracking import MlflowClient
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.CRITICAL)  # the parent reports
     clients: dict[str, MlflowClient] = {}
     open_runs: dict[str, str] = {}
 
