@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 
+import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -101,3 +103,78 @@ def test_ctrl_c_fails_the_running_runs_and_keeps_their_epochs(store_uri, tmp_pat
     for run in children:
         assert run.info.status == "FAILED" and run.data.tags["failure_reason"] == "interrupted"
         assert len(client.get_metric_history(run.info.run_id, "loss")) >= 5
+
+
+def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, MlflowClient]:
+    args = [
+        sys.executable,
+        str(ROOT / "pipelines" / "train.py"),
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        "seed=0,1",
+        "trainer.epochs=1000000",
+        "tracking.flush_seconds=0.2",
+        f"tracking.uri={store_uri}",
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    proc = subprocess.Popen(
+        args,
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 180
+    client = MlflowClient(store_uri)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if not (tmp_path / "sweep" / "sweep.json").exists():
+            continue
+        try:
+            experiment = client.get_experiment_by_name("qml-entanglement").experiment_id
+            runs = client.search_runs([experiment], filter_string="tags.sweeps LIKE '%|%'")
+            if len(runs) == 2 and all(
+                len(client.get_metric_history(r.info.run_id, "loss")) >= 5 for r in runs
+            ):
+                return proc, client
+        except Exception:  # a run not created yet
+            pass
+    raise AssertionError("the sweep never got going")
+
+
+def _session_processes(session: int) -> list[psutil.Process]:
+    found = []
+    for process in psutil.process_iter():
+        with contextlib.suppress(psutil.Error):
+            if os.getsid(process.pid) == session and process.status() != psutil.STATUS_ZOMBIE:
+                found.append(process)
+    return found
+
+
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c twice"])
+def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, tmp_path, how):
+    """SIGTERM to the launcher alone (what `timeout` and `scancel` send), or Ctrl-C twice to
+    the whole group: summary printed, parent and jobs FAILED, no worker left behind."""
+    proc, client = _start_long_sweep(store_uri, tmp_path)
+    if how == "sigterm":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "missing" in output  # the summary
+    record = sweep_record(tmp_path / "sweep")
+    assert record["status"] == "FAILED"
+    parent, children = sweep_runs(store_uri, record["sweep_id"])
+    assert parent.info.status == "FAILED" and len(children) == 2
+    assert {r.info.status for r in children} == {"FAILED"}
+    deadline = time.monotonic() + 10
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _session_processes(proc.pid)  # no worker or resource tracker outlives it

@@ -19,8 +19,10 @@ parent run and prints what is known.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -103,6 +105,8 @@ class SweepCallback(Callback):
         _pass_to_jobs(config, {ENV_SWEEP_ID: identity, ENV_PARENT_RUN_ID: parent_run_id})
         self._write_record(status="RUNNING")
         atexit.register(self._close_at_exit)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
+        signal.signal(signal.SIGINT, _stop_once)
         jobs = self._state["expected_jobs"]
         print(
             f"sweep {identity}: {jobs if jobs is not None else '?'} jobs, "
@@ -191,8 +195,13 @@ class SweepCallback(Callback):
         return function(*args)
 
     def _close_at_exit(self) -> None:
-        if self._state is not None:
+        if self._state is None:
+            return
+        from ..tracking.writer import signals_deferred
+
+        with signals_deferred():  # a second Ctrl-C must not cut the closing short
             print("sweep ended early: closing its parent run", file=sys.stderr, flush=True)
+            _end_workers(grace=10.0)
             self._close(interrupted=True)
 
     def _write_record(self, status: str) -> None:
@@ -200,6 +209,52 @@ class SweepCallback(Callback):
         record = _record(state, count([], state["expected_jobs"]), [], 0.0)
         record["status"] = status
         _write_json(Path(state["sweep_dir"], RECORD_FILE), record)
+
+
+def _stop_once(signum: int, frame: Any) -> None:
+    """The launcher's first Ctrl-C stops the sweep; later ones are ignored, so that they
+    cannot cut short the unwinding and the closing of the parent run (the workers, in the
+    same process group, get every Ctrl-C themselves)."""
+    for other in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(other, signal.SIG_IGN)
+    raise KeyboardInterrupt(f"received signal {signum}")
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM (``timeout``, ``kill``, ``scancel``) reaches the launcher alone: pass it on to
+    the workers as a Ctrl-C, so their runs close FAILED/interrupted, and stop like a Ctrl-C."""
+    import psutil
+
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            child.send_signal(signal.SIGINT)
+    _stop_once(signum, frame)
+
+
+def _end_workers(grace: float, quiet: float = 1.0) -> None:
+    """Let the worker processes close their runs, then kill them (loky workers and their
+    resource tracker would otherwise outlive the sweep): wait until they have all been idle
+    for *quiet* seconds (a worker whose job is over only waits for more), at most *grace*."""
+    import psutil
+
+    alive = psutil.Process().children(recursive=True)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.cpu_percent(None)
+    deadline, idle_since = time.monotonic() + grace, None
+    while alive and time.monotonic() < deadline:
+        _, alive = psutil.wait_procs(alive, timeout=0.25)
+        busy = 0.0
+        for process in alive:
+            with contextlib.suppress(psutil.Error):
+                busy += process.cpu_percent(None)
+        now = time.monotonic()
+        idle_since = (idle_since or now) if busy < 5.0 else None
+        if idle_since is not None and now - idle_since >= quiet:
+            break
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
 
 
 def _write_json(path: Path, record: dict) -> None:
