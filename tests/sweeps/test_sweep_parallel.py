@@ -178,3 +178,51 @@ def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, t
     while _session_processes(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not _session_processes(proc.pid)  # no worker or resource tracker outlives it
+
+
+def test_a_killed_worker_does_not_abort_the_sweep(store_uri, tmp_path):
+    """SIGKILL one joblib worker mid-job: the jobs without a record are launched again and
+    the sweep finishes them all; the killed job's first run is closed FAILED."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "train.py"),
+            "-m",
+            "hydra/launcher=joblib",
+            "hydra.launcher.n_jobs=2",
+            f"hydra.sweep.dir={tmp_path / 'sweep'}",
+            "seed=0,1,2,3",
+            "trainer.epochs=400",
+            "tracking.flush_seconds=0.2",
+            f"tracking.uri={store_uri}",
+        ],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    client = MlflowClient(store_uri)
+    deadline, victim = time.monotonic() + 180, None
+    while victim is None and time.monotonic() < deadline:
+        time.sleep(0.3)
+        with contextlib.suppress(Exception):
+            experiment = client.get_experiment_by_name("qml-entanglement").experiment_id
+            runs = client.search_runs([experiment], "attributes.status = 'RUNNING'")
+            training = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
+            if training and len(client.get_metric_history(training[0].info.run_id, "loss")) > 3:
+                victim = int(training[0].data.tags["owner.pid"])
+    assert victim is not None
+    os.kill(victim, signal.SIGKILL)
+    output, _ = proc.communicate(timeout=400)
+    assert proc.returncode == 0, output[-3000:]
+    record = sweep_record(tmp_path / "sweep")
+    assert record["counts"]["finished"] == 4 and record["counts"]["missing"] == 0
+    _, children = sweep_runs(store_uri, record["sweep_id"])
+    statuses = sorted(r.info.status for r in children)
+    assert statuses.count("FINISHED") == 4
+    killed = [r for r in children if r.info.status == "FAILED"]
+    assert killed and all(r.data.tags["failure_reason"] == "killed" for r in killed)
+    assert "RUNNING" not in statuses

@@ -142,3 +142,47 @@ class SignatureSweeper(BasicSweeper):
             sum(map(len, composed.values())),
             time.perf_counter() - tic,
         )
+
+    def setup(self, *, hydra_context, task_function, config) -> None:
+        super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        self.launcher = ResilientLauncher(self.launcher, config)
+
+
+class ResilientLauncher:
+    """The configured launcher, with one recovery: when a worker process dies (SIGKILL, out
+    of memory), joblib's loky backend aborts the whole batch (``TerminatedWorkerError``); the
+    jobs that wrote no outcome record (``<sweep dir>/<job num>/outcome.json``) are then
+    launched again, in runs of consecutive job numbers, so every other job still goes on. The
+    dead worker's run is closed FAILED by the next run on the store (owner liveness)."""
+
+    def __init__(self, inner, config: DictConfig) -> None:
+        self.inner = inner
+        self.sweep_dir = str(config.hydra.sweep.dir)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+    def launch(self, job_overrides, initial_job_idx: int):
+        try:
+            return self.inner.launch(job_overrides, initial_job_idx=initial_job_idx)
+        except Exception as exc:
+            if type(exc).__name__ != "TerminatedWorkerError":
+                raise
+            log.warning("a sweep worker died (%s); relaunching the jobs without a record", exc)
+        from pathlib import Path
+
+        missing = [
+            i
+            for i in range(len(job_overrides))
+            if not (Path(self.sweep_dir) / str(initial_job_idx + i) / "outcome.json").exists()
+        ]
+        returns = []
+        start = 0
+        while start < len(missing):  # consecutive job numbers go out together
+            stop = start + 1
+            while stop < len(missing) and missing[stop] == missing[stop - 1] + 1:
+                stop += 1
+            batch = [job_overrides[i] for i in missing[start:stop]]
+            returns += self.inner.launch(batch, initial_job_idx=initial_job_idx + missing[start])
+            start = stop
+        return returns
