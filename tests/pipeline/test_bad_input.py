@@ -118,3 +118,26 @@ def test_a_renamed_rerun_of_a_sweep_skips_the_finished_run(store_uri, tmp_path):
         [MlflowClient(store_uri).get_experiment_by_name("qml-entanglement").experiment_id]
     )
     assert len([r for r in runs if r.data.tags.get("sweep_role") != "parent"]) == 1
+
+
+def test_a_read_only_store_exits_3(tmp_path):
+    """A store on a read-only mount (root ignores file modes, not a read-only mount)."""
+    source, mount = tmp_path / "store", tmp_path / "ro"
+    source.mkdir()
+    mount.mkdir()
+    created = run_train(f"tracking.uri=sqlite:///{source / 'mlflow.db'}", "trainer.epochs=1")
+    assert created.returncode == 0, created.stderr
+    bound = subprocess.run(["mount", "--bind", str(source), str(mount)], capture_output=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {bound.stderr.decode().strip()}")
+    try:
+        remount = subprocess.run(
+            ["mount", "-o", "remount,bind,ro", str(mount)], capture_output=True
+        )
+        if remount.returncode != 0:
+            pytest.skip(f"cannot make a read-only mount: {remount.stderr.decode().strip()}")
+        proc = run_train(f"tracking.uri=sqlite:///{mount / 'mlflow.db'}", "trainer.epochs=1")
+        assert proc.returncode == 3, proc.stderr
+        assert "read-only" in _one_line(proc.stderr)
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
