@@ -31,9 +31,15 @@ def store_uri(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'store' / 'mlflow.db'}"
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without the QML_* and MLFLOW_TRACKING_* variables a test must not leak
+    into the processes it starts."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+
+
 def run_train(*overrides: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
     """Launch ``pipelines/train.py`` as a user would, from the project root."""
-    env = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}
+    env = clean_env()
     return subprocess.run(
         [sys.executable, str(ROOT / "pipelines" / "train.py"), *overrides],
         cwd=ROOT,

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, run_train
+from tests.conftest import ROOT, clean_env, run_train
 
 SECRET = "pa55w0rd-XYZ"
 
@@ -23,19 +22,28 @@ def _one_line(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        (["optimizer.lr=inf"], "optimizer.lr=inf is not allowed; it must be a finite number"),
-        (["dataset=blobs", "dataset.feature_range=[1]"], "dataset.feature_range=[1]"),
-        (["dataset=blobs", "dataset.feature_range=[2,1]"], "finite low < high"),
-        (["tracking.experiment=''"], "tracking.experiment=''"),
-        (["tracking.experiment=" + "x" * 20000], "(20000 characters)"),
-        (["tracking.uri=foo://bar"], "has scheme 'foo'"),
-        (["tracking.uri=not-a-uri"], "has no scheme"),
-        (["tracking.uri=sqlite://relative.db"], "must start with sqlite:///"),
-    ],
-)
+CONFIG_MISTAKES = [
+    (["optimizer.lr=inf"], "optimizer.lr=inf is not allowed; it must be a finite number"),
+    (["dataset=blobs", "dataset.feature_range=[1]"], "dataset.feature_range=[1]"),
+    (["dataset=blobs", "dataset.feature_range=[2,1]"], "finite low < high"),
+    (["tracking.experiment=''"], "tracking.experiment=''"),
+    (["tracking.experiment=" + "x" * 20000], "(20000 characters)"),
+    (["tracking.uri=foo://bar"], "has scheme 'foo'"),
+    (["tracking.uri=not-a-uri"], "has no scheme"),
+    (["tracking.uri=sqlite://relative.db"], "must start with sqlite:///"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "message"), CONFIG_MISTAKES)
+def test_config_mistakes_are_named(compose_cfg, overrides, message):
+    from qml_entanglement.config import ConfigError, validate
+
+    with pytest.raises(ConfigError) as caught:
+        validate(compose_cfg(*overrides))
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("overrides", "message"), [CONFIG_MISTAKES[0], CONFIG_MISTAKES[6]])
 def test_config_mistakes_exit_2_with_one_line(overrides, message):
     proc = run_train(*overrides, "trainer.epochs=1", timeout=120)
     assert proc.returncode == 2, proc.stderr
@@ -68,7 +76,7 @@ def test_an_unreachable_store_exits_3_without_the_password(uri):
 
 
 def _compare(*overrides: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     return subprocess.run(
         [sys.executable, str(ROOT / "pipelines" / "compare.py"), "mlflow.log=false", *overrides],
         cwd=ROOT,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -12,11 +11,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.study import CLAIMS, VERDICTS
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 
 
 def _env(store_uri: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     if store_uri:
         env["MLFLOW_TRACKING_URI"] = store_uri
     return env

@@ -15,7 +15,7 @@ import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ def test_a_server_killed_mid_run_fails_fast_keeps_everything_and_uploads_later(
 ):
     backend = f"sqlite:///{tmp_path / 'server.db'}"
     uri = tracking_server(backend)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     work = tmp_path / "work"
     work.mkdir()
     proc = subprocess.Popen(

@@ -13,7 +13,7 @@ import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 from tests.sweeps.conftest import TINY, run_sweep, sweep_record, sweep_runs
 
 pytestmark = pytest.mark.slow
@@ -55,44 +55,7 @@ def test_a_failing_job_does_not_stop_the_others_and_the_sweep_exits_non_zero(sto
 
 
 def test_ctrl_c_fails_the_running_runs_and_keeps_their_epochs(store_uri, tmp_path):
-    args = [
-        sys.executable,
-        str(ROOT / "pipelines" / "train.py"),
-        "-m",
-        "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={tmp_path / 'sweep'}",
-        "seed=0,1",
-        "trainer.epochs=1000000",
-        "tracking.flush_seconds=0.2",
-        f"tracking.uri={store_uri}",
-    ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
-    proc = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    client = None
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:  # until both runs have logged some epochs
-        time.sleep(0.5)
-        if not (tmp_path / "sweep" / "sweep.json").exists():
-            continue  # a client opening a store still being created races its schema migration
-        client = client or MlflowClient(store_uri)
-        try:
-            experiment = client.get_experiment_by_name("qml-entanglement").experiment_id
-            runs = client.search_runs([experiment], filter_string="tags.sweeps LIKE '%|%'")
-            if len(runs) == 2 and all(
-                len(client.get_metric_history(r.info.run_id, "loss")) >= 5 for r in runs
-            ):
-                break
-        except Exception:  # a run not created yet
-            pass
+    proc, client = _start_long_sweep(store_uri, tmp_path)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode != 0
@@ -118,7 +81,7 @@ def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, Mlflo
         "tracking.flush_seconds=0.2",
         f"tracking.uri={store_uri}",
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     proc = subprocess.Popen(
         args,
         cwd=ROOT,
@@ -183,7 +146,7 @@ def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, t
 def test_a_killed_worker_does_not_abort_the_sweep(store_uri, tmp_path):
     """SIGKILL one joblib worker mid-job: the jobs without a record are launched again and
     the sweep finishes them all; the killed job's first run is closed FAILED."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     proc = subprocess.Popen(
         [
             sys.executable,

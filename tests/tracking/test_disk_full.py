@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import subprocess
 import sys
 
@@ -16,7 +15,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,7 +35,7 @@ def small_disk(tmp_path):
 
 def test_a_full_disk_ends_the_run_with_one_message_and_no_gaps(small_disk, tmp_path):
     uri = f"sqlite:///{small_disk / 'mlflow.db'}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     work = tmp_path / "work"
     work.mkdir()
     proc = subprocess.run(

@@ -19,7 +19,7 @@ from qml_entanglement.tracking.liveness import (
     owner_tags,
     reap_stale_runs,
 )
-from tests.conftest import ROOT, run_train
+from tests.conftest import ROOT, clean_env, run_train
 
 
 def test_owner_liveness_of_this_a_dead_and_a_foreign_process():
@@ -67,7 +67,7 @@ def _wait_for_steps(client: MlflowClient, experiment: str, steps: int, proc, tim
 
 @pytest.mark.integration
 def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -104,7 +104,7 @@ def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri):
 def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_comparison(
     store_uri, tmp_path
 ):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     proc = subprocess.Popen(
         [
             sys.executable,

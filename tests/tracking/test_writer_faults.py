@@ -3,7 +3,6 @@ moment and a stopped writer lose nothing, hang nothing and leave no process behi
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,14 +15,14 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare.histories import local_artifact_dir
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 
 pytestmark = pytest.mark.integration
 
 
 def _start(store_uri: str, *overrides: str) -> subprocess.Popen:
     """The training process; its stderr goes to a file (a pipe nobody reads would fill)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING"))}
+    env = clean_env()
     log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
     proc = subprocess.Popen(
         [

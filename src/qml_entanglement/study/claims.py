@@ -121,12 +121,16 @@ def _fmt(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
 
 
-def _noise(what: str, span: float) -> Finding:
-    return Finding(0, f"{what} is rounding noise (its largest range in a run: {_fmt(span)})", True)
-
-
-def _all_degenerate(series: Sequence[np.ndarray], scale: float = 1.0) -> bool:
-    return bool(series) and all(degenerate(s, scale) for s in series)
+def _unusable(series: Sequence[np.ndarray], what: str) -> Finding | None:
+    """The finding when *series* cannot show a pattern: not logged, or rounding noise in
+    every run (range at rounding level of the metric's scale, 1); else None."""
+    if not series:
+        return Finding(0, f"{what} is not logged")
+    if all(degenerate(s, 1.0) for s in series):
+        span = max(float(np.ptp(s)) for s in series)
+        text = f"{what} is rounding noise (its largest range in a run: {_fmt(span)})"
+        return Finding(0, text, degenerate=True)
+    return None
 
 
 def change_finding(
@@ -134,11 +138,8 @@ def change_finding(
 ) -> Finding:
     """Per-seed ``final - initial`` of *column*; the pattern is a change of sign *sign*."""
     series = _series(frames, column)
-    if not series:
-        return Finding(0, f"{what} is not logged")
-    if _all_degenerate(series):
-        span = max(float(np.ptp(s)) for s in series)
-        return _noise(what, span)
+    if (unusable := _unusable(series, what)) is not None:
+        return unusable
     changes = np.array([s[-1] - s[0] for s in series])
     mean, low, high = mean_interval(changes, level)
     direction = 0
@@ -172,11 +173,8 @@ def co_movement_finding(
         both = both[np.all(np.isfinite(both), axis=1)]
         if len(both):
             pairs.append(both)
-    if not pairs:
-        return Finding(0, f"{what} is not logged")
-    if _all_degenerate([p[:, 0] for p in pairs]):
-        span = max(float(np.ptp(p[:, 0])) for p in pairs)
-        return _noise(what, span)
+    if (unusable := _unusable([p[:, 0] for p in pairs], what)) is not None:
+        return unusable
     stacked = np.vstack(pairs)
     if monotone_function(stacked[:, 1], stacked[:, 0], 1.0):
         r = correlate(stacked[:, 0], stacked[:, 1], "spearman", scale=1.0).r
@@ -229,11 +227,8 @@ def co_movement_finding(
 def rise_fall_finding(frames: Sequence[pd.DataFrame], column: str, what: str) -> Finding:
     """Whether *column* rises, peaks and falls (a deterministic run: exact, no test)."""
     series = _series(frames, column)
-    if not series:
-        return Finding(0, f"{what} is not logged")
-    if _all_degenerate(series):
-        span = max(float(np.ptp(s)) for s in series)
-        return _noise(what, span)
+    if (unusable := _unusable(series, what)) is not None:
+        return unusable
     values = series[0]
     trend = describe(np.arange(len(values)), values, tolerance=0.1)
     if trend.rises_then_falls:
@@ -256,11 +251,8 @@ def periodicity_finding(
 ) -> Finding:
     """A spectral peak at the claimed period, per seed against red noise, Fisher-combined."""
     series = _series(frames, column)
-    if not series:
-        return Finding(0, f"{what} is not logged")
-    if _all_degenerate(series):
-        span = max(float(np.ptp(s)) for s in series)
-        return _noise(what, span)
+    if (unusable := _unusable(series, what)) is not None:
+        return unusable
     length = min(len(s) for s in series)
     rows = np.vstack([s[:length] for s in series])
     result = periodicity_test(

@@ -65,13 +65,16 @@ def reap_stale_runs(client, experiment_ids: Iterable[str]) -> list[str]:
         tags = dict(run.data.tags)
         if owner_alive(tags) is not False:
             continue
-        client.set_tag(run.info.run_id, "failure_reason", "killed")
-        client.set_tag(
-            run.info.run_id,
-            "error",
-            f"process {tags[PID_TAG]} on {tags[HOST_TAG]} ended without closing the run "
-            "(killed); closed by a later run, sweep or comparison on the same store",
-        )
-        client.set_terminated(run.info.run_id, "FAILED")
+        try:  # another process may be closing the same run right now: then it is done
+            client.set_tag(run.info.run_id, "failure_reason", "killed")
+            client.set_tag(
+                run.info.run_id,
+                "error",
+                f"process {tags[PID_TAG]} on {tags[HOST_TAG]} ended without closing the run "
+                "(killed); closed by a later run, sweep or comparison on the same store",
+            )
+            client.set_terminated(run.info.run_id, "FAILED")
+        except Exception:
+            continue
         closed.append(run.info.run_id)
     return closed
