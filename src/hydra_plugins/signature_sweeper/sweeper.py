@@ -149,7 +149,8 @@ class SignatureSweeper(BasicSweeper):
 
 
 class ResilientLauncher:
-    """The configured launcher, with one recovery: when a worker process dies (SIGKILL, out
+    """The configured launcher, with ``multirun.yaml`` kept free of passwords and one
+    recovery: when a worker process dies (SIGKILL, out
     of memory), joblib's loky backend aborts the whole batch (``TerminatedWorkerError``); the
     jobs that wrote no outcome record (``<sweep dir>/<job num>/outcome.json``) are then
     launched again, in runs of consecutive job numbers, so every other job still goes on. The
@@ -162,7 +163,21 @@ class ResilientLauncher:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
+    def _redact_multirun_yaml(self) -> None:
+        """Hydra has just saved the sweep's config, ``tracking.uri`` with any password, to
+        ``multirun.yaml``: rewrite it without the password before any job runs."""
+        from pathlib import Path
+
+        from qml_entanglement.tracking.uri import redact
+
+        path = Path(self.sweep_dir) / "multirun.yaml"
+        if path.is_file():
+            text = path.read_text()
+            if redact(text) != text:
+                path.write_text(redact(text))
+
     def launch(self, job_overrides, initial_job_idx: int):
+        self._redact_multirun_yaml()
         try:
             return self.inner.launch(job_overrides, initial_job_idx=initial_job_idx)
         except Exception as exc:

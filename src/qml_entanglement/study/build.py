@@ -31,7 +31,7 @@ from qml_entanglement.study import figures
 from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
 from qml_entanglement.study.report import render_html, render_markdown
 from qml_entanglement.tracking import resolve_tracking_uri
-from qml_entanglement.tracking.uri import preflight
+from qml_entanglement.tracking.uri import preflight, redact
 
 FAITHFUL_DEFAULT = {
     "toy": "study-bell_toy",
@@ -247,7 +247,7 @@ def build_study(config: StudyConfig) -> StudyResult:
     (out / "run_ids.txt").write_text("\n".join(used) + "\n")
     context = {
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "tracking_uri": uri,
+        "tracking_uri": redact(uri),
         "experiment": config.experiment,
         "faithful": dict(config.faithful),
         "statistics": config.statistics,

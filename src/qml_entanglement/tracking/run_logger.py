@@ -33,6 +33,7 @@ from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row, signals_deferre
 _BATCH_PARAMS = 100
 HANDOVER_SECONDS = 0.02  # how often buffered metrics go to a ready writer process
 UNSENT_ROOT = Path("mlruns/unsent")  # what a failed store could not take, per run
+STORE_ATTEMPTS = 3  # tries of a metric batch, 1 s apart, before the store counts as failed
 
 
 class RunLogger:
@@ -211,14 +212,19 @@ class RunLogger:
 
     def _write(self, rows: list[Row]) -> None:
         """Store *rows*; once the store has failed, keep them for :meth:`_save_unsent`."""
-        if self.offline is None:
+        metrics = [Metric(*row) for row in rows]
+        for attempt in range(STORE_ATTEMPTS):
+            if self.offline is not None:
+                break
             try:
-                metrics = [Metric(*row) for row in rows]
                 for i in range(0, len(metrics), BATCH_METRICS):
                     self.client.log_batch(self.run_id, metrics=metrics[i : i + BATCH_METRICS])
                 return
             except Exception as error:  # server gone, disk full, ...: keep everything locally
-                self._go_offline(error)
+                if attempt + 1 == STORE_ATTEMPTS:
+                    self._go_offline(error)
+                else:  # a lock held a moment too long is not a failed store
+                    time.sleep(1.0)
         self._unsent.extend(rows)  # (the part stored before the failure is kept twice)
 
     def _go_offline(self, error: BaseException) -> None:

@@ -202,10 +202,13 @@ class MetricWriter:
             self.process.kill()
 
     def _give_up(self) -> None:
-        """Stop using a writer that does not answer; kill it so it cannot store late."""
+        """Stop using a writer that does not answer; kill it so it cannot store late, and wait
+        until it is gone (a stopped writer may hold the store's write lock until then)."""
         self.broken = True
         with contextlib.suppress(OSError):
             self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
 
     @staticmethod
     def _owned(batches: dict[int, _Batch], run_id: str) -> list[int]:
