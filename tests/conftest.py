@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -38,14 +39,46 @@ def clean_env() -> dict[str, str]:
 
 
 def run_train(*overrides: str, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
-    """Launch ``pipelines/train.py`` as a user would, from the project root."""
-    env = clean_env()
+    """Launch ``pipelines/train.py`` as a user would (from the project root unless ``cwd``)."""
+    kwargs.setdefault("cwd", ROOT)
     return subprocess.run(
         [sys.executable, str(ROOT / "pipelines" / "train.py"), *overrides],
-        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env=env,
+        env=clean_env(),
         **kwargs,
     )
+
+
+def start_train(*overrides: str, **kwargs) -> subprocess.Popen:
+    """Start ``pipelines/train.py`` in the background (from the project root unless ``cwd``;
+    output discarded unless ``stdout`` / ``stderr`` say otherwise).
+
+    A pipe for its output must be read (``communicate``), else it fills and blocks the process.
+    """
+    kwargs.setdefault("cwd", ROOT)
+    kwargs.setdefault("stdout", subprocess.DEVNULL)
+    kwargs.setdefault("stderr", subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "pipelines" / "train.py"), *overrides],
+        env=clean_env(),
+        **kwargs,
+    )
+
+
+def wait_for_steps(
+    client, proc: subprocess.Popen, steps: int, experiment: str = "qml-entanglement"
+) -> str:
+    """Id of the first training run (not a sweep parent) of *experiment* once it has stored
+    *steps* loss values; fails if *proc* ends first or nothing comes within 120 s."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the training process ended early ({proc.returncode})"
+        found = client.get_experiment_by_name(experiment)
+        runs = client.search_runs([found.experiment_id]) if found is not None else []
+        runs = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
+        if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= steps:
+            return runs[0].info.run_id
+        time.sleep(0.2)
+    raise AssertionError(f"no run of {experiment} stored {steps} steps within 120 s")

@@ -8,14 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import clean_env, start_train, wait_for_steps
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,32 +34,17 @@ def test_a_server_killed_mid_run_fails_fast_keeps_everything_and_uploads_later(
 ):
     backend = f"sqlite:///{tmp_path / 'server.db'}"
     uri = tracking_server(backend)
-    env = clean_env()
     work = tmp_path / "work"
     work.mkdir()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "trainer.epochs=1000000",
-            "tracking.flush_seconds=0",
-            f"tracking.uri={uri}",
-        ],
+    proc = start_train(
+        "trainer.epochs=1000000",
+        "tracking.flush_seconds=0",
+        f"tracking.uri={uri}",
         cwd=work,
-        stdout=subprocess.DEVNULL,
         stderr=open(tmp_path / "stderr.log", "w"),  # noqa: SIM115
-        env=env,
     )
     client = MlflowClient(uri)
-    deadline = time.monotonic() + 120
-    run_id = None
-    while time.monotonic() < deadline and run_id is None:
-        experiment = client.get_experiment_by_name("qml-entanglement")
-        runs = client.search_runs([experiment.experiment_id]) if experiment else []
-        if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= 20:
-            run_id = runs[0].info.run_id
-        time.sleep(0.2)
-    assert run_id is not None
+    run_id = wait_for_steps(client, proc, 20)
     children = psutil.Process(proc.pid).children(recursive=True)  # the metric writer
     _kill_server(uri)
     assert proc.wait(timeout=120) == 3  # within seconds of retries, not minutes
@@ -80,7 +64,7 @@ def test_a_server_killed_mid_run_fails_fast_keeps_everything_and_uploads_later(
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env=clean_env(),
     )
     assert upload.returncode == 0, upload.stderr
     client = MlflowClient(again)

@@ -6,14 +6,13 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import start_train
 from tests.sweeps.conftest import TINY, run_sweep, sweep_record, sweep_runs
 
 pytestmark = pytest.mark.slow
@@ -69,28 +68,8 @@ def test_ctrl_c_fails_the_running_runs_and_keeps_their_epochs(store_uri, tmp_pat
 
 
 def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, MlflowClient]:
-    args = [
-        sys.executable,
-        str(ROOT / "pipelines" / "train.py"),
-        "-m",
-        "hydra/launcher=joblib",
-        "hydra.launcher.n_jobs=2",
-        f"hydra.sweep.dir={tmp_path / 'sweep'}",
-        "seed=0,1",
-        "trainer.epochs=1000000",
-        "tracking.flush_seconds=0.2",
-        f"tracking.uri={store_uri}",
-    ]
-    env = clean_env()
-    proc = subprocess.Popen(
-        args,
-        cwd=ROOT,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    """Two endless jobs on two joblib workers, once both have logged 5 epochs."""
+    proc = _start_sweep(store_uri, tmp_path, "seed=0,1", "trainer.epochs=1000000")
     deadline = time.monotonic() + 180
     client = MlflowClient(store_uri)
     while time.monotonic() < deadline:
@@ -107,6 +86,23 @@ def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, Mlflo
         except Exception:  # a run not created yet
             pass
     raise AssertionError("the sweep never got going")
+
+
+def _start_sweep(store_uri: str, tmp_path, *overrides: str) -> subprocess.Popen:
+    """A sweep on 2 joblib workers in its own session, its output to be read by the test."""
+    return start_train(
+        "-m",
+        "hydra/launcher=joblib",
+        "hydra.launcher.n_jobs=2",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        *overrides,
+        "tracking.flush_seconds=0.2",
+        f"tracking.uri={store_uri}",
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def _session_processes(session: int) -> list[psutil.Process]:
@@ -146,27 +142,7 @@ def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, t
 def test_a_killed_worker_does_not_abort_the_sweep(store_uri, tmp_path):
     """SIGKILL one joblib worker mid-job: the jobs without a record are launched again and
     the sweep finishes them all; the killed job's first run is closed FAILED."""
-    env = clean_env()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "-m",
-            "hydra/launcher=joblib",
-            "hydra.launcher.n_jobs=2",
-            f"hydra.sweep.dir={tmp_path / 'sweep'}",
-            "seed=0,1,2,3",
-            "trainer.epochs=400",
-            "tracking.flush_seconds=0.2",
-            f"tracking.uri={store_uri}",
-        ],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = _start_sweep(store_uri, tmp_path, "seed=0,1,2,3", "trainer.epochs=400")
     client = MlflowClient(store_uri)
     deadline, victim = time.monotonic() + 180, None
     while victim is None and time.monotonic() < deadline:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import csv
 import json
 import subprocess
-import sys
 
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT, clean_env
+from tests.conftest import run_train
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -35,22 +34,14 @@ def small_disk(tmp_path):
 
 def test_a_full_disk_ends_the_run_with_one_message_and_no_gaps(small_disk, tmp_path):
     uri = f"sqlite:///{small_disk / 'mlflow.db'}"
-    env = clean_env()
     work = tmp_path / "work"
     work.mkdir()
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "trainer.epochs=200000",
-            "tracking.flush_seconds=0",
-            f"tracking.uri={uri}",
-        ],
+    proc = run_train(
+        "trainer.epochs=200000",
+        "tracking.flush_seconds=0",
+        f"tracking.uri={uri}",
         cwd=work,
-        capture_output=True,
-        text=True,
         timeout=600,
-        env=env,
     )
     assert proc.returncode == 3, proc.stderr[-3000:]
     lines = [x for x in proc.stderr.splitlines() if x.strip() and "mlflow.store.db" not in x]

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from mlflow.tracking import MlflowClient
@@ -19,7 +18,7 @@ from qml_entanglement.tracking.liveness import (
     owner_tags,
     reap_stale_runs,
 )
-from tests.conftest import ROOT, clean_env, run_train
+from tests.conftest import ROOT, clean_env, run_train, start_train, wait_for_steps
 
 
 def test_owner_liveness_of_this_a_dead_and_a_foreign_process():
@@ -51,41 +50,18 @@ def test_reap_closes_only_runs_whose_owner_is_gone(store_uri):
     assert client.get_run(foreign.info.run_id).info.status == "RUNNING"
 
 
-def _wait_for_steps(client: MlflowClient, experiment: str, steps: int, proc, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        exp = client.get_experiment_by_name(experiment)
-        if exp is not None:
-            runs = client.search_runs([exp.experiment_id])
-            runs = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
-            if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= steps:
-                return runs[0].info.run_id
-        time.sleep(0.2)
-    raise AssertionError("the run never logged enough steps")
-
-
 @pytest.mark.integration
 def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri):
-    env = clean_env()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "tracking.writer=inline",
-            "tracking.flush_seconds=0",
-            "trainer.epochs=100000",
-            "tracking.experiment=killed",
-            f"tracking.uri={store_uri}",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+    proc = start_train(
+        "tracking.writer=inline",
+        "tracking.flush_seconds=0",
+        "trainer.epochs=100000",
+        "tracking.experiment=killed",
+        f"tracking.uri={store_uri}",
     )
     client = MlflowClient(store_uri)
     try:
-        run_id = _wait_for_steps(client, "killed", 3, proc)
+        run_id = wait_for_steps(client, proc, 3, "killed")
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -105,28 +81,20 @@ def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_compa
     store_uri, tmp_path
 ):
     env = clean_env()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "-m",
-            "seed=0,1",
-            "trainer.epochs=100000",
-            "tracking.flush_seconds=0",
-            "hydra/launcher=basic",
-            "tracking.experiment=killed-sweep",
-            f"tracking.uri={store_uri}",
-            f"hydra.sweep.dir={tmp_path / 'sweep'}",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+    proc = start_train(
+        "-m",
+        "seed=0,1",
+        "trainer.epochs=100000",
+        "tracking.flush_seconds=0",
+        "hydra/launcher=basic",
+        "tracking.experiment=killed-sweep",
+        f"tracking.uri={store_uri}",
+        f"hydra.sweep.dir={tmp_path / 'sweep'}",
         start_new_session=True,
     )
     client = MlflowClient(store_uri)
     try:
-        _wait_for_steps(client, "killed-sweep", 3, proc)
+        wait_for_steps(client, proc, 3, "killed-sweep")
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

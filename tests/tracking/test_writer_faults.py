@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -15,28 +14,16 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare.histories import local_artifact_dir
-from tests.conftest import ROOT, clean_env
+from tests.conftest import start_train, wait_for_steps
 
 pytestmark = pytest.mark.integration
 
 
 def _start(store_uri: str, *overrides: str) -> subprocess.Popen:
-    """The training process; its stderr goes to a file (a pipe nobody reads would fill)."""
-    env = clean_env()
+    """The training process with its metric writer process, stderr to a file."""
     log = tempfile.NamedTemporaryFile("w+", suffix=".log")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "pipelines" / "train.py"),
-            "tracking.writer=process",
-            f"tracking.uri={store_uri}",
-            *overrides,
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-        env=env,
+    proc = start_train(
+        "tracking.writer=process", f"tracking.uri={store_uri}", *overrides, stderr=log, text=True
     )
     proc.stderr_file = log  # type: ignore[attr-defined]
     return proc
@@ -57,19 +44,6 @@ def _writer(proc: subprocess.Popen, timeout: float = 60) -> psutil.Process:
     raise AssertionError("no writer process")
 
 
-def _wait_running(client: MlflowClient, proc: subprocess.Popen, steps: int = 20) -> str:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, _stderr(proc)
-        experiment = client.get_experiment_by_name("qml-entanglement")
-        if experiment is not None:
-            runs = client.search_runs([experiment.experiment_id])
-            if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= steps:
-                return runs[0].info.run_id
-        time.sleep(0.1)
-    raise AssertionError("the run never started logging")
-
-
 def _stored_equals_history(client: MlflowClient, run_id: str) -> int:
     run = client.get_run(run_id)
     history = pd.read_csv(local_artifact_dir(run.info.artifact_uri) / "history.csv")
@@ -83,7 +57,7 @@ def test_ctrl_c_twice_ends_failed_interrupted_with_every_epoch_stored(store_uri,
     proc = _start(store_uri, "trainer.epochs=1000000", "tracking.flush_seconds=0")
     writer = _writer(proc)
     client = MlflowClient(store_uri)
-    run_id = _wait_running(client, proc)
+    run_id = wait_for_steps(client, proc, 20)
     proc.send_signal(signal.SIGINT)
     time.sleep(delay)
     proc.send_signal(signal.SIGINT)
@@ -100,7 +74,7 @@ def test_ctrl_c_three_times_while_the_writer_stalls(store_uri):
     proc = _start(store_uri, "trainer.epochs=1000000", "tracking.flush_seconds=0")
     writer = _writer(proc)
     client = MlflowClient(store_uri)
-    run_id = _wait_running(client, proc)
+    run_id = wait_for_steps(client, proc, 20)
     writer.suspend()  # SIGSTOP: its pipe fills while training goes on
     time.sleep(1.0)
     for _ in range(3):
@@ -122,7 +96,7 @@ def test_a_stopped_writer_never_blocks_training(store_uri, resume_after):
     proc = _start(store_uri, "trainer.epochs=1500", "tracking.flush_seconds=0")
     writer = _writer(proc)
     client = MlflowClient(store_uri)
-    run_id = _wait_running(client, proc, steps=5)
+    run_id = wait_for_steps(client, proc, 5)
     writer.suspend()
     if resume_after is not None:
         time.sleep(resume_after)

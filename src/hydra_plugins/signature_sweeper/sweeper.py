@@ -163,21 +163,13 @@ class ResilientLauncher:
     def __getattr__(self, name: str):
         return getattr(self.inner, name)
 
-    def _redact_multirun_yaml(self) -> None:
-        """Hydra has just saved the sweep's config, ``tracking.uri`` with any password, to
-        ``multirun.yaml``: rewrite it without the password before any job runs."""
+    def launch(self, job_overrides, initial_job_idx: int):
         from pathlib import Path
 
-        from qml_entanglement.tracking.uri import redact
+        from qml_entanglement.tracking.uri import redact_file
 
-        path = Path(self.sweep_dir) / "multirun.yaml"
-        if path.is_file():
-            text = path.read_text()
-            if redact(text) != text:
-                path.write_text(redact(text))
-
-    def launch(self, job_overrides, initial_job_idx: int):
-        self._redact_multirun_yaml()
+        # Hydra has just saved the sweep's config, tracking.uri with any password included
+        redact_file(Path(self.sweep_dir) / "multirun.yaml")
         try:
             return self.inner.launch(job_overrides, initial_job_idx=initial_job_idx)
         except Exception as exc:

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from qml_entanglement.compare.grouping import Group, Grouping
-from qml_entanglement.compare.histories import RunHistory
+from qml_entanglement.compare.trends import change_from_start, final_value
 
 CONTROL_KEYS = (
     "model.ansatz.entanglement",
@@ -63,30 +63,16 @@ def find_controls(grouping: Grouping) -> list[tuple[Group, Group]]:
     return pairs
 
 
-def _last(history: RunHistory, column: str) -> float:
-    if column not in history.frame:
-        return math.nan
-    values = history.frame[column].to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    return float(values[-1]) if len(values) else math.nan
-
-
-def _change(history: RunHistory, column: str) -> float:
-    if column not in history.frame:
-        return math.nan
-    values = history.frame[column].to_numpy(dtype=float)
-    values = values[np.isfinite(values)]
-    return float(values[-1] - values[0]) if len(values) else math.nan
-
-
 def _quantities(group: Group, loss_metric: str) -> dict[str, list[float]]:
     metrics = sorted({m for h in group.histories for m in h.entanglement_metrics})
     out: dict[str, list[float]] = {}
     for outcome in (loss_metric, *OUTCOMES[1:]):
-        out[f"final {outcome}"] = [_last(h, outcome) for h in group.histories]
+        out[f"final {outcome}"] = [final_value(h.frame, outcome) for h in group.histories]
     for metric in metrics:
-        out[f"final {metric}"] = [_last(h, metric) for h in group.histories]
-        out[f"change of {metric} from step 0"] = [_change(h, metric) for h in group.histories]
+        out[f"final {metric}"] = [final_value(h.frame, metric) for h in group.histories]
+        out[f"change of {metric} from step 0"] = [
+            change_from_start(h.frame, metric) for h in group.histories
+        ]
     return out
 
 

@@ -46,6 +46,25 @@ class Trend:
     n_epochs: int
 
 
+def final_value(frame: pd.DataFrame, column: str) -> float:
+    """Last finite value of *column* in one run's history; NaN if there is none."""
+    values = _finite(frame, column)
+    return float(values[-1]) if values.size else math.nan
+
+
+def change_from_start(frame: pd.DataFrame, column: str) -> float:
+    """Last minus first finite value of *column* in one run's history; NaN if there is none."""
+    values = _finite(frame, column)
+    return float(values[-1] - values[0]) if values.size else math.nan
+
+
+def _finite(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.empty(0)
+    values = frame[column].to_numpy(dtype=float)
+    return values[np.isfinite(values)]
+
+
 def describe(epochs: Sequence[int], values: Sequence[float], tolerance: float = 0.1) -> Trend:
     """Start, end, change, epoch of the maximum and whether the series rises then falls.
 

@@ -168,13 +168,12 @@ class AdamSchema:
 
 
 @dataclass
-class FiniteDifferenceAdamSchema:
-    name: str
-    lr: float = _f(**gt(0.0))
-    beta1: float = _f(0.9, ge=0.0, lt=1.0)
+class FiniteDifferenceAdamSchema(AdamSchema):
+    """Adam's keys with qiskit-aqua's defaults; ``eps`` is the finite-difference step."""
+
     beta2: float = _f(0.99, ge=0.0, lt=1.0)
-    noise_factor: float = _f(1e-8, gt=0.0)
     eps: float = _f(1e-10, gt=0.0)
+    noise_factor: float = _f(1e-8, gt=0.0)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from qml_entanglement.compare.publish import publish
 from qml_entanglement.compare.selection import check_store_exists, seed_sort_key, select_runs
 from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.compare.summary import mean_interval
+from qml_entanglement.compare.trends import change_from_start, final_value
 from qml_entanglement.study import figures
 from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
 from qml_entanglement.study.report import render_html, render_markdown
@@ -109,20 +110,6 @@ def _faithful_first(variant: Variant, seed: str = "137") -> list[pd.DataFrame]:
     return [h.frame for h in order]
 
 
-def _change(frame: pd.DataFrame, column: str) -> float:
-    if column not in frame:
-        return math.nan
-    values = frame[column].dropna().to_numpy(dtype=float)
-    return float(values[-1] - values[0]) if values.size else math.nan
-
-
-def _last(frame: pd.DataFrame, column: str) -> float:
-    if column not in frame:
-        return math.nan
-    values = frame[column].dropna()
-    return float(values.iloc[-1]) if len(values) else math.nan
-
-
 def _mean(values) -> float:
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
@@ -139,11 +126,11 @@ def variant_table(variants: Mapping[str, Variant], level: float, metrics: Mappin
             "runs": len(frames),
             "seeds": ",".join(variant.seeds),
             "epochs": int(np.median([len(f) - 1 for f in frames])) if frames else 0,
-            "final_loss": _mean([_last(f, "loss") for f in frames]),
-            "final_train_accuracy": _mean([_last(f, "train_accuracy") for f in frames]),
+            "final_loss": _mean([final_value(f, "loss") for f in frames]),
+            "final_train_accuracy": _mean([final_value(f, "train_accuracy") for f in frames]),
         }
         for column in ("meyer_wallach", "von_neumann_entropy"):
-            mean, low, high = mean_interval([_change(f, column) for f in frames], level)
+            mean, low, high = mean_interval([change_from_start(f, column) for f in frames], level)
             row[f"{column}_start"] = _mean([f[column].iloc[0] for f in frames if column in f])
             row[f"{column}_change"] = mean
             row[f"{column}_change_ci_low"] = low
@@ -201,7 +188,9 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
             )
     vqc = {name: v for name, v in variants.items() if name != faithful["toy"]}
     for metric in ("meyer_wallach", "von_neumann_entropy"):
-        changes = {name: [_change(f, metric) for f in v.frames] for name, v in vqc.items()}
+        changes = {
+            name: [change_from_start(f, metric) for f in v.frames] for name, v in vqc.items()
+        }
         if changes:
             out.append(figures.controls(changes, metric, dpi))
     return out

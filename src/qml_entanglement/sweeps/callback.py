@@ -34,7 +34,7 @@ from hydra.experimental.callback import Callback
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 
-from ..tracking.uri import redact, redact_logging
+from ..tracking.uri import redact, redact_file, redact_logging
 from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
 from .workers import joblib_settings, start_warm_workers, uses_joblib
 
@@ -167,7 +167,7 @@ class SweepCallback(Callback):
             print(f"sweep: could not close parent run {run_id}: {exc}", file=sys.stderr)
             record["status"] = "FAILED"
         _write_json(Path(state["sweep_dir"], RECORD_FILE), record)
-        _redact_file(Path(state["sweep_dir"], "multirun.yaml"))
+        redact_file(Path(state["sweep_dir"], "multirun.yaml"))
         print(
             format_summary(
                 state["sweep_id"],
@@ -260,14 +260,6 @@ def _end_workers(grace: float, quiet: float = 1.0) -> None:
 def _write_json(path: Path, record: dict) -> None:
     """*record* as JSON, with every URI password replaced by ``***``."""
     path.write_text(redact(json.dumps(record, indent=1, default=str)))
-
-
-def _redact_file(path: Path) -> None:
-    """Remove URI passwords from a file Hydra wrote (``multirun.yaml``)."""
-    if path.is_file():
-        text = path.read_text()
-        if redact(text) != text:
-            path.write_text(redact(text))
 
 
 def _close_in_subprocess(args: tuple) -> dict[str, Any]:

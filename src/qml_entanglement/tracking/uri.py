@@ -28,6 +28,15 @@ DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 _SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)")
 
 
+def redact_file(path: Path) -> None:
+    """Rewrite the file at *path*, if there is one, without URI passwords (files Hydra writes,
+    such as a sweep's ``multirun.yaml``)."""
+    if path.is_file():
+        text = path.read_text()
+        if redact(text) != text:
+            path.write_text(redact(text))
+
+
 def redact_logging() -> None:
     """Remove URI passwords from every log record this process makes from now on.
 
