@@ -84,7 +84,7 @@ sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansa
 	@status=0; \
 	$(PY) pipelines/train.py -m sweep=$(SWEEP) hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(SWEEP_DIR) $(ARGS) || status=$$?; \
-	$(PY) -m qml_entanglement.sweeps.report $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
+	$(PY) -m qml_entanglement.sweeps.comparison $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
 	exit $$status
 
 # The toy is deterministic: one run. Both sweeps skip configs that already FINISHED.

@@ -100,7 +100,7 @@ def run_compare(tmp: Path) -> float | None:
     command = [
         sys.executable,
         "-m",
-        "qml_entanglement.sweeps.report",
+        "qml_entanglement.sweeps.comparison",
         str(tmp / "sweep-2"),
         f"output_dir={tmp / 'reports'}",
     ]

@@ -77,40 +77,45 @@ class Stopwatch:
 
 
 def workload_s():
-    """Classifier, cached encodings, labels and initial parameters of workload S."""
+    """Workload S as a built experiment: ad hoc data (100 samples, cached encodings), ZZ
+    (reps 2) + RealAmplitudes (reps 1, reverse_linear), cross-entropy; no test set."""
+    from functools import partial
+
     from qml_entanglement.data import load_dataset
     from qml_entanglement.engine import StatevectorSimulator
-    from qml_entanglement.models import build_ansatz, build_feature_map
-    from qml_entanglement.models.readout import parity_readout
+    from qml_entanglement.models import VQC
+    from qml_entanglement.models.ansatze import real_amplitudes
+    from qml_entanglement.models.feature_maps import zz
     from qml_entanglement.training.classifier import QuantumClassifier
-    from qml_entanglement.training.loop import EncodedData
+    from qml_entanglement.training.experiment import EncodedData, Experiment
     from qml_entanglement.training.losses import CrossEntropy
 
     data = load_dataset("ad_hoc", seed=SEED, num_features=2, training_size=50, test_size=1, gap=0.3)
-    simulator = StatevectorSimulator(
-        build_feature_map("zz", 2, 2), build_ansatz("real_amplitudes", 2, 1, "reverse_linear")
+    model = VQC(
+        2,
+        partial(zz, reps=2, entanglement="full", alpha=2.0),
+        partial(real_amplitudes, reps=1, entanglement="reverse_linear"),
+        readout="parity",
+        init_low=-np.pi,
+        init_high=np.pi,
+        init_generator="default",
+        init_seed=SEED,
     )
-    classifier = QuantumClassifier(simulator, parity_readout(2), CrossEntropy())
+    simulator = StatevectorSimulator(model.feature_map, model.ansatz)
+    classifier = QuantumClassifier(simulator, model.readout, CrossEntropy())
     encoded = EncodedData(simulator.encode(data.x_train), np.asarray(data.y_train), None, None)
-    theta0 = np.random.default_rng(SEED).uniform(-np.pi, np.pi, simulator.num_parameters)
-    return classifier, encoded, theta0
+    return Experiment(data, model, classifier, None, encoded, epochs=0, batch_size=None, seed=SEED)
 
 
 def train_once(workload, epochs: int, on_epoch: Callable | None) -> None:
+    from dataclasses import replace
+
+    from qml_entanglement.training.callbacks import EpochHook
     from qml_entanglement.training.loop import train
     from qml_entanglement.training.optimizers import Adam
 
-    classifier, encoded, theta0 = workload
-    train(
-        classifier,
-        encoded,
-        Adam(lr=0.05),
-        theta0,
-        epochs=epochs,
-        batch_size=None,
-        rng=np.random.default_rng(SEED),
-        on_epoch=on_epoch,
-    )
+    experiment = replace(workload, optimizer=Adam(lr=0.05), epochs=epochs)
+    train(experiment, [EpochHook(on_epoch)] if on_epoch else [])
 
 
 Timing = tuple[float, dict[str, float]]  # run wall seconds, tracking seconds by phase

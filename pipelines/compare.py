@@ -21,6 +21,7 @@ from qml_entanglement.compare import (
     SettingsError,
     build_report,
 )
+from qml_entanglement.config.mistakes import report_mistakes
 
 log = logging.getLogger("compare")
 
@@ -50,4 +51,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_mistakes(main)

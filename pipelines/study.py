@@ -14,6 +14,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from qml_entanglement.config.mistakes import report_mistakes
+
 log = logging.getLogger("study")
 
 
@@ -37,4 +39,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    report_mistakes(main)

@@ -4,8 +4,9 @@ python pipelines/train.py experiment=vqc_adhoc seed=1 trainer.epochs=50
 python pipelines/train.py -m seed=0,1,2 dataset.cluster_std=0.5,1.0 experiment=vqc_blobs
 python pipelines/train.py -m sweep=study hydra/launcher=joblib hydra.launcher.n_jobs=2
 
-Exit status 2: a config mistake; 3: the tracking store cannot be reached or written (both one
-line, before any run is created). Heavy imports happen inside ``main``: the process that only
+Exit status 2: a config mistake, whether Hydra (unknown key or option, wrong type) or our checks
+catch it; 3: the tracking store cannot be reached or written (both one line, before any run is
+created). Heavy imports happen inside ``main``: the process that only
 launches a sweep never pays them, and each worker pays them once for all the jobs it runs.
 """
 
@@ -17,6 +18,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
+
+from qml_entanglement.config.mistakes import report_mistakes  # registers the config options
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
@@ -48,4 +51,4 @@ def main(cfg: DictConfig):
 
 
 if __name__ == "__main__":
-    main()
+    report_mistakes(main)

@@ -11,17 +11,30 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
+from qml_entanglement.config import ConfigError
+from qml_entanglement.config.mistakes import explain
+
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / "conf"
 
 
 @pytest.fixture
 def compose_cfg():
-    """``compose_cfg(*overrides, config_name="train")`` -> composed DictConfig."""
+    """``compose_cfg(*overrides, config_name="train")`` -> composed DictConfig.
+
+    A mistake Hydra catches while composing raises :class:`ConfigError` with the one line the
+    entry points print (:func:`qml_entanglement.config.mistakes.explain`).
+    """
 
     def _compose(*overrides: str, config_name: str = "train"):
         with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-            return compose(config_name=config_name, overrides=list(overrides))
+            try:
+                return compose(config_name=config_name, overrides=list(overrides))
+            except Exception as error:
+                line = explain(error)
+                if line is None:
+                    raise
+                raise ConfigError(line) from error
 
     return _compose
 

@@ -24,3 +24,17 @@ def test_entropies_are_in_bits_and_bounded_metrics_have_unit_scale():
 def test_meyer_wallach_is_the_metric_kept_from_a_redundant_pair():
     assert PRIORITY[0] == "meyer_wallach"
     assert PRIORITY.index("meyer_wallach") < PRIORITY.index("von_neumann_entropy")
+
+
+def test_the_comparison_stage_and_training_read_one_definition_of_entanglement():
+    from qml_entanglement.compare.histories import is_entanglement_metric
+
+    for key, entry in CATALOGUE.items():
+        assert is_entanglement_metric(key) == entry.is_entanglement, key
+    assert not is_entanglement_metric("purity")  # mixedness, not entanglement
+
+
+def test_ranges_hold_the_analytic_extremes():
+    for key in ("meyer_wallach", "von_neumann_entropy", "purity", "train_accuracy"):
+        assert info(key).range == (0.0, 1.0), key
+    assert info("meyer_wallach").pure and not info("negativity").pure

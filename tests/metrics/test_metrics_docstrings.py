@@ -12,7 +12,11 @@ MODULES = [
     "qml_entanglement.metrics.entropy",
     "qml_entanglement.metrics.entanglement",
     "qml_entanglement.metrics.mixed",
-    "qml_entanglement.metrics.circuits",
+    "qml_entanglement.metrics.circuit_measures",
+    "qml_entanglement.metrics.randomized",
+    "qml_entanglement.metrics.scrambling",
+    "qml_entanglement.metrics.haar",
+    "qml_entanglement.metrics.catalogue",
 ]
 
 

@@ -24,7 +24,7 @@ def _one_line(stderr: str) -> str:
 
 CONFIG_MISTAKES = [
     (["optimizer.lr=inf"], "optimizer.lr=inf is not allowed; it must be a finite number"),
-    (["dataset=blobs", "dataset.feature_range=[1]"], "dataset.feature_range=[1]"),
+    (["dataset=blobs", "dataset.feature_range=[1]"], "dataset.feature_range=[1.0]"),
     (["dataset=blobs", "dataset.feature_range=[2,1]"], "finite low < high"),
     (["tracking.experiment=''"], "tracking.experiment=''"),
     (["tracking.experiment=" + "x" * 20000], "(20000 characters)"),
@@ -32,9 +32,19 @@ CONFIG_MISTAKES = [
     (["tracking.uri=not-a-uri"], "has no scheme"),
     (["tracking.uri=sqlite://relative.db"], "must start with sqlite:///"),
 ]
+# Mistakes Hydra itself catches while composing, reported the same way (closest valid name).
+COMPOSITION_MISTAKES = [
+    (["trainer.epoch=5"], "unknown key 'trainer.epoch' (did you mean 'trainer.epochs'?)"),
+    (
+        ["experiment=vqc_adhok"],
+        "experiment='vqc_adhok' is not an option (did you mean 'vqc_adhoc'?)",
+    ),
+    (["trainer.epochs=ten"], "trainer.epochs='ten' has the wrong type; expected int"),
+    (["+dataset.colour=red"], "unknown key 'dataset.colour'; allowed keys of dataset: "),
+]
 
 
-@pytest.mark.parametrize(("overrides", "message"), CONFIG_MISTAKES)
+@pytest.mark.parametrize(("overrides", "message"), CONFIG_MISTAKES + COMPOSITION_MISTAKES)
 def test_config_mistakes_are_named(compose_cfg, overrides, message):
     from qml_entanglement.config import ConfigError, validate
 
@@ -43,7 +53,10 @@ def test_config_mistakes_are_named(compose_cfg, overrides, message):
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("overrides", "message"), [CONFIG_MISTAKES[0], CONFIG_MISTAKES[6]])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [CONFIG_MISTAKES[0], CONFIG_MISTAKES[6], COMPOSITION_MISTAKES[0], COMPOSITION_MISTAKES[1]],
+)
 def test_config_mistakes_exit_2_with_one_line(overrides, message):
     proc = run_train(*overrides, "trainer.epochs=1", timeout=120)
     assert proc.returncode == 2, proc.stderr
@@ -106,7 +119,7 @@ def test_compare_refuses_a_bad_filter_and_an_unknown_group_key(store_uri, tmp_pa
 
 
 def test_run_name_is_not_part_of_the_config_hash(compose_cfg):
-    from qml_entanglement.training.run import config_hash
+    from qml_entanglement.tracking.run_identity import config_hash
 
     a = compose_cfg("run_name=first")
     b = compose_cfg("run_name=renamed")

@@ -12,7 +12,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from qml_entanglement.config import validate
 from qml_entanglement.sweeps.parent import count_jobs, sweep_definition, sweep_id
-from qml_entanglement.training.run import config_hash
+from qml_entanglement.tracking.run_identity import config_hash
 from tests.conftest import CONF
 
 SWEEPS = sorted(p.stem for p in (CONF / "sweep").glob("*.yaml"))

@@ -9,9 +9,10 @@ from hydra.core.utils import JobReturn, JobStatus
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.config import ConfigError
-from qml_entanglement.sweeps import callback, membership, outcomes, report
+from qml_entanglement.sweeps import comparison, hydra_callback, outcomes
 from qml_entanglement.sweeps.job import run_sweep_job
-from qml_entanglement.training.run import config_hash
+from qml_entanglement.tracking import membership
+from qml_entanglement.tracking.run_identity import config_hash
 
 
 def test_outcomes_round_trip_and_count(tmp_path):
@@ -35,16 +36,16 @@ def test_outcomes_round_trip_and_count(tmp_path):
 
 def test_hydra_failures_become_failed_records():
     ret = JobReturn(overrides=["seed=3"], status=JobStatus.FAILED, _return_value=KeyError("x"))
-    outcome = callback._outcome_of(ret)
+    outcome = hydra_callback._outcome_of(ret)
     assert outcome.status == "FAILED" and outcome.error == "KeyError: 'x'"
     done = outcomes.JobOutcome("SKIPPED", ["seed=1"], run_id="r").as_dict()
     ret = JobReturn(overrides=["seed=1"], status=JobStatus.COMPLETED, _return_value=done)
-    assert callback._outcome_of(ret).run_id == "r"
+    assert hydra_callback._outcome_of(ret).run_id == "r"
 
 
 def test_compare_command_selects_the_sweeps_finished_runs():
     record = {"sweep_id": "study-12345678", "experiment": "exp", "tracking_uri": "sqlite:///a.db"}
-    command = report.compare_command(record, ["output_dir=/tmp/r"])
+    command = comparison.compare_command(record, ["output_dir=/tmp/r"])
     assert command[2:] == [
         "experiments=[exp]",
         "filter=\"tags.sweeps LIKE '%|study-12345678|%' and attributes.status = 'FINISHED'\"",
@@ -52,12 +53,12 @@ def test_compare_command_selects_the_sweeps_finished_runs():
         "tracking.uri='sqlite:///a.db'",
         "output_dir=/tmp/r",
     ]
-    grouped = report.compare_command({**record, "group_by": ["dataset", "dataset.cluster_std"]})
+    grouped = comparison.compare_command({**record, "group_by": ["dataset", "dataset.cluster_std"]})
     assert grouped[-1] == "group_by=[dataset,dataset.cluster_std]"
 
 
 def test_report_without_a_record_says_so(tmp_path, capsys):
-    assert report.main([str(tmp_path)]) == 1
+    assert comparison.main([str(tmp_path)]) == 1
     assert "sweep.json not found" in capsys.readouterr().out
 
 

@@ -18,18 +18,16 @@ from qiskit.circuit.library import real_amplitudes, zz_feature_map
 from qiskit.quantum_info import Statevector, partial_trace
 
 from qml_entanglement.compare.histories import local_artifact_dir
-from qml_entanglement.config import validate
+from qml_entanglement.config import build, validate
 from qml_entanglement.data.datasets import load_ad_hoc, load_blobs
+from qml_entanglement.models.vqc import PUBLISHED_POINT
+from qml_entanglement.tracking.run_identity import flatten
 from qml_entanglement.training import run_experiment
-from qml_entanglement.training.build import build, initial_parameters
+from qml_entanglement.training.callbacks import Callback
+from qml_entanglement.training.experiment import build_experiment
 from qml_entanglement.training.loop import train
 from qml_entanglement.training.optimizers import FiniteDifferenceAdam
-from qml_entanglement.training.published import (
-    PUBLISHED_POINT,
-    amplitude_dict_meyer_wallach,
-    as_published_metrics,
-)
-from qml_entanglement.training.run import _encode, flatten
+from qml_entanglement.training.published import amplitude_dict_meyer_wallach, as_published_metrics
 
 
 def _qiskit_meyer_wallach(state: Statevector) -> float:
@@ -107,17 +105,12 @@ def test_faithful_toy_loss_sequence_matches_the_write_ups_update(compose_cfg):
     """The write-up's loop, re-implemented in degrees on qiskit statevectors."""
     cfg = compose_cfg("experiment=study_bell_toy")
     losses = []
-    comp = build(cfg)
-    train(
-        comp.classifier,
-        _encode(comp),
-        comp.optimizer,
-        comp.theta0,
-        epochs=cfg.trainer.epochs,
-        batch_size=None,
-        rng=np.random.default_rng(0),
-        on_epoch=lambda step, m: losses.append(m["loss"]),
-    )
+
+    class Losses(Callback):
+        def on_epoch_end(self, step, metrics):
+            losses.append(metrics["loss"])
+
+    train(build_experiment(cfg), [Losses()])
     expected = []
     angle_degrees = 0.0
     for _ in range(500):
@@ -137,15 +130,15 @@ def test_legacy_initialisation_is_the_write_ups_numpy_draw(compose_cfg):
     cfg = compose_cfg("experiment=study_vqc_adhoc")
     np.random.seed(137)  # noqa: NPY002 -- the write-up's own call
     expected = 2 * np.pi * np.random.rand(4)  # noqa: NPY002
-    np.testing.assert_array_equal(initial_parameters(cfg, 4), expected)
+    np.testing.assert_array_equal(build(cfg.model).initial_parameters(), expected)
     other = compose_cfg("experiment=study_vqc_adhoc", "model.init_seed=5")
-    assert not np.allclose(initial_parameters(other, 4), expected)
+    assert not np.allclose(build(other.model).initial_parameters(), expected)
 
 
 def test_data_and_init_seeds_vary_independently(compose_cfg):
-    base = build(compose_cfg("experiment=study_vqc_blobs"))
-    new_init = build(compose_cfg("experiment=study_vqc_blobs", "model.init_seed=1"))
-    new_data = build(compose_cfg("experiment=study_vqc_blobs", "dataset.seed=1"))
+    base = build_experiment(compose_cfg("experiment=study_vqc_blobs"))
+    new_init = build_experiment(compose_cfg("experiment=study_vqc_blobs", "model.init_seed=1"))
+    new_data = build_experiment(compose_cfg("experiment=study_vqc_blobs", "dataset.seed=1"))
     np.testing.assert_array_equal(base.dataset.x_train, new_init.dataset.x_train)
     assert not np.allclose(base.theta0, new_init.theta0)
     np.testing.assert_array_equal(base.theta0, new_data.theta0)
@@ -177,10 +170,9 @@ def test_finite_difference_adam_follows_aquas_update():
 
 def test_as_published_meyer_wallach_matches_qiskit_at_the_point_and_moment(compose_cfg):
     cfg = compose_cfg("experiment=study_vqc_adhoc", "metrics.as_published=true")
-    comp = build(cfg)
-    sim = comp.classifier.simulator
+    sim = build_experiment(cfg).classifier.simulator
     encoded = sim.encode(np.array([PUBLISHED_POINT]))
-    measure = as_published_metrics(lambda p: sim.states(p, encoded), "vqc")
+    measure = as_published_metrics(lambda p: sim.states(p, encoded), of_moment=True)
     moment = np.array([0.031, -0.012, 0.2, 1.4])
     optimizer = type("Opt", (), {"m": moment})()
     got = measure(np.zeros(4), optimizer)
@@ -246,7 +238,7 @@ def test_faithful_run_logs_baseline_change_published_metrics_and_plain_numbers(
         atol=1e-12,
     )
     # the feature map's own entanglement, from qiskit on the same training points
-    data = build(cfg).dataset
+    data = build(cfg.dataset)
     fm = zz_feature_map(2, reps=1)
     expected = np.mean(
         [_qiskit_meyer_wallach(Statevector(fm.assign_parameters(x))) for x in data.x_train]

@@ -32,17 +32,22 @@ composed, and raises Hydra's own error, as with ``BasicSweeper``.
 
 # No `from __future__ import annotations`: Hydra's plugin scan executes this module before it is
 # in sys.modules, where @dataclass cannot resolve string annotations.
+import dataclasses
 import logging
 import time
+import types
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hydra._internal.core_plugins.basic_sweeper import BasicSweeper, BasicSweeperConf
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
-from omegaconf import AnyNode, DictConfig
-from omegaconf._impl import select_node
+from omegaconf import DictConfig, OmegaConf
+
+from qml_entanglement.sweeps.library_internals import basic_sweeper
+
+BasicSweeper, BasicSweeperConf = basic_sweeper()
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +66,31 @@ ConfigStore.instance().store(
 )
 
 
-def signature(overrides: Sequence[Override], matters: Sequence[bool]) -> Signature:
+def signature(overrides: Sequence[Override], matters: Sequence[object]) -> Signature:
     """A job's overrides as far as composing it goes: each override's key (with its ``+``,
     ``++`` or ``~`` and ``@package``), or its whole text where its value matters: where
-    ``matters`` (:func:`values_that_matter` of a job with these keys) says so, and wherever it
-    is not a plain value, whatever the config (a dict, a list, an interpolation, ``???``)."""
+    ``matters`` (:func:`values_that_matter` of a job with these keys) says so, where it names a
+    typed field's annotation that this value does not fit, and wherever the value is not plain,
+    whatever the config (a dict, a list, an interpolation, ``???``)."""
     return tuple(
-        o.input_line if m or not _is_plain(o) else o.get_key_element()
+        o.input_line if _keeps_value(o, m) else o.get_key_element()
         for o, m in zip(overrides, matters, strict=True)
     )
 
 
-def values_that_matter(overrides: Sequence[Override], cfg: DictConfig) -> tuple[bool, ...]:
+def _keeps_value(override: Override, matters: object) -> bool:
+    if matters is True or not _is_plain(override):
+        return True
+    if matters is False:
+        return False
+    return not _fits(override.value(), matters)  # a typed field: its annotation
+
+
+def values_that_matter(overrides: Sequence[Override], cfg: DictConfig) -> tuple[object, ...]:
     """For each override of a job that composed to ``cfg`` (with its ``hydra`` node): could
-    another value make the job fail? False only for a plain value set on an untyped node that
-    no other override of the job touches."""
+    another value make the job fail? True or False, or, for a plain value on a typed field that
+    no other override touches, the field's annotation: then only a value it does not take
+    can (:func:`signature` checks each job's value against it)."""
     groups = set(cfg.hydra.runtime.choices)
     keys = [o.key_or_group for o in overrides]
     return tuple(
@@ -85,7 +100,7 @@ def values_that_matter(overrides: Sequence[Override], cfg: DictConfig) -> tuple[
 
 def _value_matters(
     override: Override, cfg: DictConfig, groups: set[str], other_keys: list[str]
-) -> bool:
+) -> object:
     key = override.key_or_group
     if (
         not _is_plain(override)
@@ -95,11 +110,37 @@ def _value_matters(
         or any(_overlap(key, other) for other in other_keys)
     ):
         return True
+    parent_key, _, leaf = key.rpartition(".")
     try:
-        node = select_node(cfg, key)
+        parent = OmegaConf.select(cfg, parent_key, throw_on_missing=True) if parent_key else cfg
     except Exception:  # a key that cannot be looked up is one we cannot vouch for
         return True
-    return type(node) is not AnyNode
+    if not isinstance(parent, DictConfig) or leaf not in parent:
+        return True
+    schema = OmegaConf.get_type(parent)
+    if not dataclasses.is_dataclass(schema):  # an untyped node takes any plain value
+        return False
+    return typing.get_type_hints(schema).get(leaf, typing.Any)
+
+
+def _fits(value, annotation) -> bool:
+    """Whether OmegaConf assigns the plain ``value`` to a field annotated ``annotation``
+    (a typed field converts primitives to ``str``, ints to ``float``)."""
+    if annotation is typing.Any:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_fits(value, a) for a in typing.get_args(annotation))
+    if value is None:
+        return annotation is type(None)
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str | int | float | bool)
+    return False
 
 
 def _is_plain(override: Override) -> bool:
@@ -123,7 +164,7 @@ class SignatureSweeper(BasicSweeper):
         assert self.hydra_context is not None and self.config is not None
         tic = time.perf_counter()
         parser = OverridesParser.create()
-        composed: dict[tuple[bool, ...], set[Signature]] = {}  # which values mattered -> seen
+        composed: dict[tuple[object, ...], set[Signature]] = {}  # which values mattered -> seen
         for job in batch:
             overrides = parser.parse_overrides(list(job))
             if any(

@@ -13,9 +13,9 @@ One module per job:
 - :mod:`~.build` runs it all; :mod:`~.synthetic` writes fake runs for tests and benchmarks.
 """
 
-from qml_entanglement.compare.build import ReportResult, build_report
 from qml_entanglement.compare.selection import NoRunsMatchError
 from qml_entanglement.compare.settings import CompareSettings, SettingsError
+from qml_entanglement.compare.stage import ReportResult, build_report
 
 __all__ = [
     "CompareSettings",

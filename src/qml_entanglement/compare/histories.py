@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from qml_entanglement.compare.selection import SelectedRun
+from qml_entanglement.metrics import catalogue
 
 HISTORY_ARTIFACT = "history.csv"
 ENTANGLEMENT_TAG = "entanglement_metrics"
@@ -56,12 +57,18 @@ class HistoryProblem:
 def is_entanglement_metric(name: str) -> bool:
     """Whether a logged metric name counts as an entanglement metric by the fallback rule.
 
-    Used only when a run lacks the ``entanglement_metrics`` tag: everything that is not loss,
-    accuracy, gradient norm, timing or a ``*_std`` spread.
+    Used only when a run lacks the ``entanglement_metrics`` tag: what the metric catalogue
+    (:mod:`qml_entanglement.metrics.catalogue`) calls entanglement; for a name it does not know,
+    everything that is not loss, accuracy, gradient norm, timing or a ``*_std`` spread.
 
-    >>> [is_entanglement_metric(m) for m in ("meyer_wallach", "test_accuracy", "purity_std")]
+    >>> [is_entanglement_metric(m) for m in ("meyer_wallach", "purity", "test_accuracy")]
     [True, False, False]
+    >>> [is_entanglement_metric(m) for m in ("my_measure", "my_measure_std")]
+    [True, False]
     """
+    known = catalogue.is_entanglement(name)
+    if known is not None:
+        return known
     return not (
         name in NOT_ENTANGLEMENT
         or name.endswith("accuracy")

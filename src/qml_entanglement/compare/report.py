@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from qml_entanglement.compare.figures import Rendered
 from qml_entanglement.compare.narrative import GroupProse
-from qml_entanglement.compare.plots import Rendered
 from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.metrics.catalogue import label

@@ -1,5 +1,5 @@
-"""Datasets, one loader per ``conf/dataset`` option."""
+"""Datasets, one loader per ``dataset`` option (:mod:`qml_entanglement.config.datasets`)."""
 
-from .datasets import LOADERS, Dataset, load_dataset
+from .datasets import Dataset, load_dataset
 
-__all__ = ["LOADERS", "Dataset", "load_dataset"]
+__all__ = ["Dataset", "load_dataset"]

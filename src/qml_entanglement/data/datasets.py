@@ -1,12 +1,15 @@
 """Datasets for binary classification, each reduced to ``num_features`` columns (one per qubit).
 
-Every loader returns a :class:`Dataset` with integer labels in ``{0, 1}``. Loaders that draw
-random numbers take an explicit seed; train/test splits are stratified and seeded.
+One loader per ``dataset`` option (:mod:`qml_entanglement.config.datasets`, whose fields are the
+loader's keyword arguments). Every loader returns a :class:`Dataset` with integer labels in
+``{0, 1}``. Loaders that draw random numbers take an explicit seed; train/test splits are
+stratified and seeded.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from sklearn import datasets as skdata
@@ -33,6 +36,11 @@ class Dataset:
     @property
     def num_features(self) -> int:
         return self.x_train.shape[1]
+
+    @property
+    def has_labels(self) -> bool:
+        """False for the empty data set of a model without inputs (the Bell toy)."""
+        return self.num_features > 0
 
 
 def _finish(
@@ -90,7 +98,6 @@ def load_ad_hoc(
     sampling_method: str = "grid",
     divisions: int = 10,
     feature_range: tuple[float, float] | None = None,
-    **_: object,
 ) -> Dataset:
     """qiskit-machine-learning's ad hoc data (Havlicek et al., Nature 567, 209 (2019)).
 
@@ -126,10 +133,10 @@ def load_blobs(
     test_size: float,
     seed: int,
     feature_range: tuple[float, float] | None,
+    pca: bool = False,
     centers: str = "random",
     center_distance: float = 4.0,
     stratify: bool = True,
-    **_: object,
 ) -> Dataset:
     """sklearn ``make_blobs``: two Gaussian classes in ``num_features`` dimensions.
 
@@ -160,62 +167,50 @@ def load_blobs(
         num_features=num_features,
         test_size=test_size,
         seed=seed,
-        pca=False,
+        pca=pca,
         feature_range=feature_range,
         stratify=stratify,
         facts={"class_separation": separation},
     )
 
 
-def load_moons(*, n_samples: int, noise: float, seed: int, **kw) -> Dataset:
-    """sklearn ``make_moons`` (two features)."""
+def load_moons(*, n_samples: int, noise: float, seed: int, **split: Any) -> Dataset:
+    """sklearn ``make_moons`` (two features); ``split``: :func:`_finish`'s keywords."""
     x, y = skdata.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
-    return _finish("moons", x, y, seed=seed, **_split_kw(kw))
+    return _finish("moons", x, y, seed=seed, **split)
 
 
-def load_circles(*, n_samples: int, noise: float, factor: float, seed: int, **kw) -> Dataset:
+def load_circles(
+    *, n_samples: int, noise: float, factor: float, seed: int, **split: Any
+) -> Dataset:
     """sklearn ``make_circles`` (two features)."""
     x, y = skdata.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
-    return _finish("circles", x, y, seed=seed, **_split_kw(kw))
+    return _finish("circles", x, y, seed=seed, **split)
 
 
-def load_iris(*, classes: tuple[int, int], seed: int, **kw) -> Dataset:
+def load_iris(*, classes: tuple[int, int], seed: int, **split: Any) -> Dataset:
     """Two classes of the iris data (four features; PCA when fewer qubits)."""
     x, y = skdata.load_iris(return_X_y=True)
     keep = np.isin(y, classes)
-    return _finish("iris", x[keep], (y[keep] == classes[1]).astype(int), seed=seed, **_split_kw(kw))
+    return _finish("iris", x[keep], (y[keep] == classes[1]).astype(int), seed=seed, **split)
 
 
-def load_breast_cancer(*, seed: int, **kw) -> Dataset:
+def load_breast_cancer(*, seed: int, **split: Any) -> Dataset:
     """Wisconsin breast cancer data (30 features), PCA down to the qubit count."""
     x, y = skdata.load_breast_cancer(return_X_y=True)
-    return _finish("breast_cancer", x, y, seed=seed, **_split_kw(kw))
+    return _finish("breast_cancer", x, y, seed=seed, **split)
 
 
-def _split_kw(kw: dict) -> dict:
-    return {k: kw[k] for k in ("num_features", "test_size", "pca", "feature_range")}
-
-
-def load_none(**_: object) -> Dataset:
+def load_none(*, num_features: int = 0, seed: int | None = None) -> Dataset:
     """No data: one empty sample, for circuits without a feature map (the Bell toy)."""
     empty = np.zeros((1, 0))
     label = np.zeros(1, dtype=int)
     return Dataset("none", empty, label, empty, label)
 
 
-LOADERS = {
-    "ad_hoc": load_ad_hoc,
-    "blobs": load_blobs,
-    "moons": load_moons,
-    "circles": load_circles,
-    "iris": load_iris,
-    "breast_cancer": load_breast_cancer,
-    "none": load_none,
-}
+def load_dataset(name: str, **fields: Any) -> Dataset:
+    """Load data set option ``name`` with its config defaults and ``fields`` changed, e.g.
+    ``load_dataset("blobs", seed=3, cluster_std=2.0)``."""
+    from ..config.store import build_option
 
-
-def load_dataset(name: str, seed: int, **options: object) -> Dataset:
-    """Load dataset ``name`` (one of :data:`LOADERS`) with its config ``options``."""
-    if name not in LOADERS:
-        raise ValueError(f"dataset.name={name!r} is not one of {', '.join(LOADERS)}")
-    return LOADERS[name](seed=seed, **options)
+    return build_option("dataset", name, **fields)

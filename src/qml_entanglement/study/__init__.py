@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qml_entanglement.study.build import StudyConfig, StudyError, build_study
 from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
+from qml_entanglement.study.stage import StudyConfig, StudyError, build_study
 
 
 def study_config(cfg: Mapping[str, Any]) -> StudyConfig:

@@ -1,7 +1,7 @@
 """The write-up's figures, regenerated side by side: as published (left) vs measured correctly.
 
 Each figure is a :class:`StudyFigure` with two panels drawn by matplotlib's object API (no
-pyplot state) and rendered to PNG/SVG/PDF by :func:`qml_entanglement.compare.plots.render`.
+pyplot state) and rendered to PNG/SVG/PDF by :func:`qml_entanglement.compare.figures.render`.
 The left panel is what the write-up's code computes (its quantity, its x axis); the right panel
 is the correct quantity over every seed of the same experiment (thin lines) with their mean.
 """
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from qml_entanglement.compare.plots import Rendered, render
+from qml_entanglement.compare.figures import Rendered, render
 from qml_entanglement.metrics.catalogue import axis_label
 
 PUBLISHED_COLOR, CORRECT_COLOR = "C1", "C0"

@@ -11,7 +11,6 @@ sweep.
 from __future__ import annotations
 
 import logging
-import os
 import time
 
 from omegaconf import DictConfig
@@ -25,16 +24,14 @@ _JOBS_IN_PROCESS = 0
 
 
 def _process_start() -> float:
-    """When this process started (Linux ``/proc``; else the first job's start)."""
+    """When this process started (psutil; else the first job's start)."""
     global _PROCESS_START
     if _PROCESS_START is None:
         try:
-            with open(f"/proc/{os.getpid()}/stat") as handle:
-                ticks = int(handle.read().rsplit(")", 1)[1].split()[19])
-            with open("/proc/stat") as handle:
-                boot = next(int(ln.split()[1]) for ln in handle if ln.startswith("btime"))
-            _PROCESS_START = boot + ticks / os.sysconf("SC_CLK_TCK")
-        except (OSError, ValueError, StopIteration):
+            import psutil
+
+            _PROCESS_START = psutil.Process().create_time()
+        except Exception:  # noqa: BLE001 -- a timing detail, never worth a failed job
             _PROCESS_START = time.time()
     return _PROCESS_START
 

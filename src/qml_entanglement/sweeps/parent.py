@@ -56,9 +56,12 @@ def count_jobs(config: DictConfig) -> int | None:
     will launch, or None if that cannot be told here (another sweeper, or a glob that needs the
     config loader)."""
     try:
-        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
         from hydra.core.override_parser.overrides_parser import OverridesParser
         from hydra.utils import get_class
+
+        from .library_internals import basic_sweeper
+
+        BasicSweeper = basic_sweeper()[0]  # noqa: N806 -- a class
 
         if not issubclass(get_class(str(config.hydra.sweeper.get("_target_", ""))), BasicSweeper):
             return None

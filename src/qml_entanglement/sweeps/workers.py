@@ -36,13 +36,11 @@ def uses_joblib(config: DictConfig) -> bool:
 
 def joblib_settings(config: DictConfig) -> dict[str, Any]:
     """The ``joblib.Parallel`` keyword arguments the Hydra joblib launcher will use."""
-    from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+    from .library_internals import joblib_parallel_settings
 
     settings = OmegaConf.to_container(config.hydra.launcher, resolve=True)
     settings.pop("_target_", None)
-    settings["backend"] = "loky"  # as the launcher does
-    process_joblib_cfg(settings)
-    return settings
+    return joblib_parallel_settings(settings)
 
 
 def _warm_up(tracking_uri: str | None) -> int:
@@ -83,10 +81,6 @@ def start_warm_workers(config: DictConfig, tracking_uri: str | None) -> threadin
 
 def release_workers() -> None:
     """End the idle joblib workers at once (every job has returned and written its record)."""
-    try:
-        from joblib.externals.loky import reusable_executor
-    except ImportError:
-        return
-    executor = getattr(reusable_executor, "_executor", None)
-    if executor is not None:
-        executor.shutdown(wait=True, kill_workers=True)
+    from .library_internals import end_idle_workers
+
+    end_idle_workers()

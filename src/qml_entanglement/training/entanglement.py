@@ -12,7 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import program_unitary
-from ..metrics import entangling_power, log_negativity, negativity, purity, single_qubit_measures
+from ..metrics import (
+    catalogue,
+    entangling_power,
+    log_negativity,
+    negativity,
+    purity,
+    single_qubit_measures,
+)
 
 PURE_STATE_METRICS = ("meyer_wallach", "von_neumann_entropy")
 MIXED_STATE_METRICS = ("negativity", "log_negativity")
@@ -54,6 +61,11 @@ def block_entangling_power(program, n_samples: int, seed: int):
 
 
 def entanglement_metric_names(mixed: bool, entangling_power: bool = False) -> tuple[str, ...]:
-    """Names of the entanglement metrics a run logs (what the comparison stage correlates)."""
+    """Names of the entanglement metrics a run declares as evidence (the comparison stage
+    correlates these); each is an entanglement metric of the catalogue, for pure or mixed
+    states as simulated."""
     names = MIXED_STATE_METRICS if mixed else PURE_STATE_METRICS
-    return names + ("entangling_power",) if entangling_power else names
+    names = names + ("entangling_power",) if entangling_power else names
+    assert all(catalogue.info(n).is_entanglement for n in names)
+    assert all(catalogue.info(n).pure for n in names if n in PURE_STATE_METRICS)
+    return names

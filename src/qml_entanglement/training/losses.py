@@ -83,11 +83,3 @@ class BellMSE:
         grad = np.zeros_like(probs)
         grad[:, 0], grad[:, 3] = 2 * diff, -2 * diff
         return diff**2, grad
-
-
-LOSSES = {
-    "cross_entropy": CrossEntropy,
-    "mse": MeanSquaredError,
-    "sigmoid_estimate": SigmoidEstimate,
-    "bell_mse": BellMSE,
-}

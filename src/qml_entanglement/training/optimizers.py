@@ -20,7 +20,7 @@ class GradientDescent:
 
     uses_gradient = True
 
-    def __init__(self, lr: float, **_: object):
+    def __init__(self, lr: float):
         self.lr = lr
 
     def step(self, theta, *, loss, grad, objective):
@@ -32,9 +32,7 @@ class Adam:
 
     uses_gradient = True
 
-    def __init__(
-        self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8, **_: object
-    ):
+    def __init__(self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.m = self.v = None
         self.t = 0
@@ -75,7 +73,6 @@ class FiniteDifferenceAdam:
         beta2: float = 0.99,
         noise_factor: float = 1e-8,
         eps: float = 1e-10,
-        **_: object,
     ):
         self.lr, self.beta1, self.beta2 = lr, beta1, beta2
         self.noise_factor, self.eps = noise_factor, eps
@@ -110,7 +107,7 @@ class StudyToyUpdate:
 
     uses_gradient = False
 
-    def __init__(self, lr: float, **_: object):
+    def __init__(self, lr: float):
         self.lr = lr
 
     def step(self, theta, *, loss, grad, objective):
@@ -134,7 +131,6 @@ class SPSA:
         gamma: float = 0.101,
         stability: float = 0.0,
         seed: int = 0,
-        **_: object,
     ):
         self.lr, self.c, self.alpha, self.gamma, self.A = lr, perturbation, alpha, gamma, stability
         self.rng = np.random.default_rng(seed)
@@ -159,9 +155,7 @@ class COBYLA:
 
     uses_gradient = False
 
-    def __init__(
-        self, lr: float, evals_per_epoch: int | None = None, radius_decay: float = 0.8, **_: object
-    ):
+    def __init__(self, lr: float, evals_per_epoch: int | None = None, radius_decay: float = 0.8):
         self.radius, self.evals, self.decay = lr, evals_per_epoch, radius_decay
 
     def step(self, theta, *, loss, grad, objective):
@@ -174,13 +168,3 @@ class COBYLA:
         )
         self.radius *= self.decay
         return np.asarray(result.x, dtype=float)
-
-
-OPTIMIZERS = {
-    "adam": Adam,
-    "fd_adam": FiniteDifferenceAdam,
-    "sgd": GradientDescent,
-    "study_toy": StudyToyUpdate,
-    "spsa": SPSA,
-    "cobyla": COBYLA,
-}

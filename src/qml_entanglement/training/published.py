@@ -26,8 +26,6 @@ from qiskit.quantum_info import DensityMatrix, entropy
 
 from ..metrics import single_qubit_measures
 
-PUBLISHED_POINT = (0.5, 0.9)  # the write-up's single input point x
-
 
 def whole_state_entropy(state: np.ndarray) -> float:
     """Von Neumann entropy (bits) of the whole state ``|psi><psi|``: 0 up to rounding."""
@@ -52,17 +50,20 @@ def amplitude_dict_meyer_wallach(state: np.ndarray) -> float:
 StepMetrics = Callable[[np.ndarray, object], dict[str, float]]
 
 
-def as_published_metrics(states_at: Callable[[np.ndarray], np.ndarray], model: str) -> StepMetrics:
+def as_published_metrics(
+    states_at: Callable[[np.ndarray], np.ndarray], *, of_moment: bool
+) -> StepMetrics:
     """``(theta, optimizer) -> {published_*: value}`` for one training step.
 
     ``states_at(params)`` returns the model's output state(s) for parameters ``params``: for the
-    VQC at the write-up's point ``x = [0.5, 0.9]``, for the Bell toy its only state. The VQC's
-    quantities use the optimizer's first moment ``m_t`` (``optimizer.m``; none before the first
-    update, so step 0 has no value), the toy's its parameters.
+    VQC at the write-up's point ``x = [0.5, 0.9]``, for the Bell toy its only state. With
+    ``of_moment`` (the VQC) the quantities use the optimizer's first moment ``m_t``
+    (``optimizer.m``; none before the first update, so step 0 has no value), else (the toy) the
+    parameters, and only the whole-state entropy.
     """
 
     def measure(theta: np.ndarray, optimizer: object) -> dict[str, float]:
-        if model == "bell_toy":
+        if not of_moment:
             return {"published_von_neumann_entropy": whole_state_entropy(states_at(theta)[0])}
         moment = getattr(optimizer, "m", None)
         if moment is None:

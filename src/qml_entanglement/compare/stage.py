@@ -21,7 +21,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from qml_entanglement.compare import plots
+from qml_entanglement.compare import figures
 from qml_entanglement.compare.controls import control_table
 from qml_entanglement.compare.correlations import correlation_table
 from qml_entanglement.compare.data_quality import (
@@ -138,7 +138,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
         heatmap = FigureFile(
             "heatmap",
             "Mean correlation with the loss over seeds, groups x metrics (raw and differenced)",
-            plots.heatmap(summary, settings.primary_method, settings.plot_dpi),
+            figures.heatmap(summary, settings.primary_method, settings.plot_dpi),
         )
     timer.lap("plots")
 
@@ -234,16 +234,16 @@ def _group_sections(
     jobs = []
     for group in grouping.groups:
         metrics = tuple(sorted({m for h in group.histories for m in h.entanglement_metrics}))
-        columns = [settings.loss_metric, *plots.ACCURACIES, *metrics]
+        columns = [settings.loss_metric, *figures.ACCURACIES, *metrics]
         frames = tuple(
             h.frame[[c for c in columns if c in h.frame.columns]] for h in group.histories
         )
         jobs.append(
-            plots.GroupPlotJob(
+            figures.GroupPlotJob(
                 group.label, frames, metrics, settings.loss_metric, settings.plot_dpi
             )
         )
-    rendered = plots.render_groups(jobs, settings.plot_workers)
+    rendered = figures.render_groups(jobs, settings.plot_workers)
     sections = []
     for index, (group, (lines, scatter)) in enumerate(zip(grouping.groups, rendered, strict=True)):
         rows = summary[summary["group"] == group.label] if not summary.empty else summary
@@ -251,7 +251,7 @@ def _group_sections(
             (trends["group"] == group.label) & (trends["metric"] == settings.loss_metric)
         ]
         prose = group_paragraph(group, rows, loss_trend, settings)
-        figures = [
+        files = [
             FigureFile(
                 f"group{index:03d}_trajectories",
                 f"{group.label}: loss, accuracy and entanglement metrics over training",
@@ -259,14 +259,14 @@ def _group_sections(
             )
         ]
         if scatter is not None:
-            figures.append(
+            files.append(
                 FigureFile(
                     f"group{index:03d}_vs_loss",
                     f"{group.label}: entanglement metrics against the loss, coloured by epoch",
                     scatter,
                 )
             )
-        sections.append(GroupSection(group.label, group.n_runs, prose, figures))
+        sections.append(GroupSection(group.label, group.n_runs, prose, files))
     return sections
 
 
@@ -282,8 +282,8 @@ def _comparison_figures(
         {m for g in grouping.groups for h in g.histories for m in h.entanglement_metrics}
     )
     present = {c for g in grouping.groups for h in g.histories for c in h.frame.columns}
-    panels = [settings.loss_metric, *(a for a in plots.ACCURACIES if a in present), *metrics]
-    figures = []
+    panels = [settings.loss_metric, *(a for a in figures.ACCURACIES if a in present), *metrics]
+    files = []
     for index, key in enumerate(grouping.keys):
         values = sorted({g.values[key] for g in grouping.groups}, key=_numeric_first)
         if len(values) < 2:
@@ -293,27 +293,27 @@ def _comparison_figures(
             for value in values
         }
         short = names[key]
-        figures.append(
+        files.append(
             FigureFile(
                 f"by{index:02d}_{_safe(short)}",
                 f"Every metric over training for each value of {short} (mean over the runs "
                 "with that value, whatever their other settings)",
-                plots.overlay_by_value(frames_by_value, panels, short, settings.plot_dpi),
+                figures.overlay_by_value(frames_by_value, panels, short, settings.plot_dpi),
             )
         )
         numeric = [v for v in values if _is_number(v)]
         if len(numeric) >= 2 and not summary.empty and short in summary.columns:
-            figures.append(
+            files.append(
                 FigureFile(
                     f"corr_vs{index:02d}_{_safe(short)}",
                     f"Mean correlation with the loss (interval over seeds) against {short}; "
                     "each point is a group",
-                    plots.correlation_vs_value(
+                    figures.correlation_vs_value(
                         summary, short, short, settings.primary_method, settings.plot_dpi
                     ),
                 )
             )
-    return figures
+    return files
 
 
 def _is_number(value: str) -> bool:
@@ -350,11 +350,11 @@ def _write(
     report_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{report_dir.name}.", dir=report_dir.parent))
     try:
-        figures = staging / "figures"
-        figures.mkdir()
+        figure_dir = staging / "figures"
+        figure_dir.mkdir()
         for figure in content.figures:
-            for fmt in plots.FORMATS:
-                (figures / f"{figure.stem}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
+            for fmt in figures.FORMATS:
+                (figure_dir / f"{figure.stem}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
         for name, table in tables.items():
             table.to_csv(staging / name, index=False)
         (staging / RUN_IDS_ARTIFACT).write_text("\n".join(run_ids) + "\n")

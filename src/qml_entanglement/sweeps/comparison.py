@@ -1,10 +1,10 @@
-"""Run the comparison stage on one sweep: ``python -m qml_entanglement.sweeps.report DIR``.
+"""Run the comparison stage on one sweep: ``python -m qml_entanglement.sweeps.comparison DIR``.
 
-Reads ``DIR/sweep.json`` (written by the sweep callback) and runs ``pipelines/compare.py`` on
-the sweep's finished runs, in the sweep's own tracking store, into ``reports/sweep-<id>/``,
-grouped as the sweep's config says (``sweep.group_by``).
-Extra arguments are passed on to the comparison as Hydra overrides. Skips with a message (exit
-0) when the project has no comparison stage.
+Reads ``DIR/sweep.json`` (written by the sweep callback) and runs the project's
+``pipelines/compare.py`` (found from this package, whatever the working directory) on the
+sweep's finished runs, in the sweep's own tracking store, into ``reports/sweep-<id>/``, grouped
+as the sweep's config says (``sweep.group_by``). Extra arguments are passed on to the comparison
+as Hydra overrides.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from ..tracking.uri import redact
 from .outcomes import compare_filter
 
-COMPARE = Path("pipelines/compare.py")
+COMPARE = Path(__file__).resolve().parents[3] / "pipelines" / "compare.py"
 
 
 def compare_command(record: dict, extra: list[str] | None = None) -> list[str]:
@@ -43,9 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("sweep_dir", type=Path, help="the sweep's hydra.sweep.dir")
     parser.add_argument("overrides", nargs="*", help="extra overrides for pipelines/compare.py")
     args = parser.parse_args(argv)
-    if not COMPARE.exists():
-        print(f"compare: {COMPARE} does not exist yet: no comparison report for this sweep")
-        return 0
     record_path = args.sweep_dir / "sweep.json"
     if not record_path.exists():
         print(f"compare: {record_path} not found (did the sweep start?): nothing to compare")

@@ -299,7 +299,10 @@ def _group_by(config: DictConfig) -> list[str] | None:
 
 
 def _outcome_of(job_return: JobReturn) -> JobOutcome:
-    value = job_return._return_value
+    try:
+        value = job_return.return_value  # a failed job's property raises its exception
+    except Exception as error:  # noqa: BLE001 -- recorded as the job's failure
+        value = error
     if job_return.status == JobStatus.COMPLETED and isinstance(value, dict) and "status" in value:
         return JobOutcome(**value)
     overrides = list(job_return.overrides or [])

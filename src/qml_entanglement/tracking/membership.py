@@ -13,7 +13,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from ..config import ConfigError
+from ..config.fields import ConfigError
 
 SWEEPS_TAG = "sweeps"
 PARENT_TAG = "mlflow.parentRunId"

@@ -1,0 +1,123 @@
+"""Data set options (``dataset=<name>``): one dataclass each, built by its loader.
+
+Every field is a keyword argument of the loader named by ``_target_``
+(:mod:`qml_entanglement.data.datasets`). ``seed`` defaults to the run's ``seed``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from omegaconf import SI
+
+from .fields import ConfigError, setting
+from .store import option
+
+PI = math.pi
+
+
+@dataclass
+class _Tabular:
+    """Options shared by the sklearn data sets: split, PCA and scaling."""
+
+    name: str
+    num_features: int = setting(2, ge=1)
+    seed: int | None = setting(SI("${seed}"), ge=0)
+    test_size: float = setting(0.25, gt=0.0, lt=1.0)  # fraction of the samples
+    pca: bool = False  # reduce to num_features by PCA (fitted on the training split)
+    feature_range: list[float] | None = setting(factory=lambda: [0.0, PI])  # null: raw features
+
+
+@option("dataset", "ad_hoc")
+@dataclass
+class AdHoc:
+    """qiskit-machine-learning's ad hoc data (Havlicek et al. 2019); sizes are per class."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_ad_hoc"
+    name: str = "ad_hoc"
+    num_features: int = setting(2, ge=2)  # the generator's n; grid sampling supports 2 and 3
+    training_size: int = setting(20, ge=1)
+    test_size: int = setting(10, ge=1)
+    gap: float = setting(0.3, ge=0.0)
+    sampling_method: str = setting("grid", choices=("grid", "hypercube"))
+    divisions: int = setting(10, ge=1)  # hypercube strata per feature
+    feature_range: list[float] | None = None  # keep the generator's native [0, 2 pi)
+    seed: int | None = setting(SI("${seed}"), ge=0)
+
+    def check(self, cfg) -> None:
+        if self.sampling_method == "grid" and self.num_features > 3:
+            raise ConfigError(
+                f"dataset.num_features={self.num_features} needs dataset.sampling_method="
+                "hypercube; qiskit's grid sampling of ad hoc data supports 2 and 3 features"
+            )
+
+
+@option("dataset", "blobs")
+@dataclass
+class Blobs(_Tabular):
+    """sklearn ``make_blobs``: two Gaussian classes, one feature per qubit."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_blobs"
+    name: str = "blobs"
+    n_samples: int = setting(100, ge=4)
+    cluster_std: float = setting(1.0, gt=0.0)
+    centers: str = setting("random", choices=("random", "symmetric"))
+    center_distance: float = setting(4.0, gt=0.0)  # symmetric centres: their distance
+    stratify: bool = True  # false: sklearn's unstratified split (the write-up's)
+
+
+@option("dataset", "moons")
+@dataclass
+class Moons(_Tabular):
+    """sklearn ``make_moons`` (two features)."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_moons"
+    name: str = "moons"
+    n_samples: int = setting(100, ge=4)
+    noise: float = setting(0.1, ge=0.0)
+
+
+@option("dataset", "circles")
+@dataclass
+class Circles(_Tabular):
+    """sklearn ``make_circles`` (two features)."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_circles"
+    name: str = "circles"
+    n_samples: int = setting(100, ge=4)
+    noise: float = setting(0.05, ge=0.0)
+    factor: float = setting(0.5, gt=0.0, lt=1.0)
+
+
+@option("dataset", "iris")
+@dataclass
+class Iris(_Tabular):
+    """Two iris classes (setosa vs versicolor by default); PCA from four features."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_iris"
+    name: str = "iris"
+    classes: list[int] = setting(factory=lambda: [0, 1])
+    pca: bool = True
+
+
+@option("dataset", "breast_cancer")
+@dataclass
+class BreastCancer(_Tabular):
+    """Wisconsin breast cancer: 30 features, PCA to one per qubit."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_breast_cancer"
+    name: str = "breast_cancer"
+    num_features: int = setting(4, ge=1)
+    pca: bool = True
+
+
+@option("dataset", "none")
+@dataclass
+class NoData:
+    """No data: for circuits without a feature map (the Bell toy)."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_none"
+    name: str = "none"
+    num_features: int = setting(0, choices=(0,))
+    seed: int | None = setting(SI("${seed}"), ge=0)

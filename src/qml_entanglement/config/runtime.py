@@ -1,0 +1,119 @@
+"""Simulator (``simulator=<name>``), metrics, and tracking (``tracking=<name>``) options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omegaconf import SI
+
+from ..tracking.uri import uri_problem
+from .fields import ConfigError, setting
+from .store import option
+
+MAX_EXPERIMENT_NAME = 256  # MLflow's column width for experiment names
+
+
+# -------------------------------------------------------------------------------- simulators
+@option("simulator", "statevector")
+@dataclass
+class Statevector:
+    """Exact batched statevector engine with adjoint gradients
+    (:class:`qml_entanglement.engine.StatevectorSimulator`)."""
+
+    _target_: str = "qml_entanglement.engine.StatevectorSimulator"
+    _partial_: bool = True
+    name: str = "statevector"
+    # unitary while 2**n < batch size (< 2x batch for real blocks)
+    mode: str = setting("auto", choices=("auto", "gate", "unitary"))
+
+
+@dataclass
+class Noise:
+    depolarizing: float = setting(0.0, ge=0.0, le=1.0)  # per gate (2-qubit gates: same value)
+    readout_error: float = setting(0.0, ge=0.0, le=0.5)  # symmetric bit flip at measurement
+
+
+@option("simulator", "aer")
+@dataclass
+class Aer:
+    """qiskit-aer: exact (``shots: null``) or sampled probabilities, optional noise
+    (:class:`qml_entanglement.engine.aer.AerSimulatorEngine`)."""
+
+    _target_: str = "qml_entanglement.engine.aer.AerSimulatorEngine"
+    _partial_: bool = True
+    name: str = "aer"
+    shots: int | None = setting(None, gt=0)
+    noise: Noise = setting(factory=Noise)
+    seed: int | None = SI("${seed}")
+
+
+# ----------------------------------------------------------------------------------- metrics
+@option("metrics", "default")
+@dataclass
+class Metrics:
+    """What is measured besides loss, accuracy and the entanglement of every sample's state."""
+
+    probe_size: int | None = setting(None, ge=1)  # null = every training sample
+    entangling_power_samples: int | None = setting(None, ge=1)  # also the block's power
+    # true: also the write-up's own quantities as published_* metrics (artefacts, not evidence)
+    as_published: bool = False
+
+    def check(self, cfg) -> None:
+        if not self.as_published:
+            return
+        if cfg.simulator.name != "statevector":
+            raise ConfigError(
+                f"metrics.as_published=true needs simulator=statevector (the write-up's exact "
+                f"states), got simulator={cfg.simulator.name!r}"
+            )
+        if cfg.model.num_qubits != 2:
+            raise ConfigError(
+                f"metrics.as_published=true needs model.num_qubits=2 (the write-up's point "
+                f"x = [0.5, 0.9]), got {cfg.model.num_qubits}"
+            )
+        if cfg.dataset.num_features and cfg.optimizer.name not in ("adam", "fd_adam"):
+            raise ConfigError(
+                f"metrics.as_published=true needs optimizer adam or fd_adam (the write-up "
+                f"evaluates ADAM's first moment), got optimizer={cfg.optimizer.name!r}"
+            )
+
+
+# ---------------------------------------------------------------------------------- tracking
+@option("tracking", "local")
+@dataclass
+class Tracking:
+    """Where and how a run is tracked: the embedded sqlite store unless MLFLOW_TRACKING_URI.
+
+    Builds the run's tracking callback
+    (:class:`qml_entanglement.tracking.mlflow_tracking.MLflowTracking`).
+    """
+
+    _target_: str = "qml_entanglement.tracking.mlflow_tracking.MLflowTracking"
+    _partial_: bool = True
+    uri: str = SI("${oc.env:MLFLOW_TRACKING_URI,sqlite:///mlruns/mlflow.db}")
+    experiment: str = "qml-entanglement"
+    flush_seconds: float = setting(5.0, ge=0.0)  # how often buffered metrics are stored
+    # process: a background writer process; inline: this process; auto: process for a single
+    # run, inline in sweeps
+    writer: str = setting("auto", choices=("auto", "process", "inline"))
+    artifacts: bool = True
+
+    def check(self, cfg) -> None:
+        problem = uri_problem(str(self.uri)) if self.uri else None
+        if problem:
+            raise ConfigError(f"tracking.uri: {problem}")
+        name = self.experiment
+        if not name.strip() or len(name) > MAX_EXPERIMENT_NAME:
+            shown = name if len(name) <= 40 else f"{name[:40]}... ({len(name)} characters)"
+            raise ConfigError(
+                f"tracking.experiment={shown!r} is not allowed; give a name of 1 to "
+                f"{MAX_EXPERIMENT_NAME} characters"
+            )
+
+
+@option("tracking", "server")
+@dataclass
+class TrackingServer(Tracking):
+    """A shared MLflow tracking server: $MLFLOW_TRACKING_URI, else http://127.0.0.1:5000."""
+
+    uri: str = SI("${oc.env:MLFLOW_TRACKING_URI,http://127.0.0.1:5000}")

@@ -1,0 +1,178 @@
+"""The training callback that tracks a run in MLflow: params, tags, per-epoch metrics,
+artifacts, and the run's final status (FAILED, with what was logged kept, when training fails).
+
+Built from the ``tracking`` config option (:class:`qml_entanglement.config.runtime.Tracking`);
+the training loop only sees a :class:`~qml_entanglement.training.callbacks.Callback`.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from ..training.callbacks import Callback
+from . import membership
+from .run_identity import config_hash, run_params, run_tags
+from .store import ensure_experiment, ensure_store, resolve_tracking_uri
+from .uri import preflight, redact
+from .writer import start_writer, wants_writer
+
+if TYPE_CHECKING:
+    from ..training.experiment import Experiment
+    from ..training.loop import TrainResult
+    from .run_logger import RunLogger
+
+SHOWN = ("loss", "train_accuracy", "test_accuracy", "meyer_wallach", "von_neumann_entropy")
+
+
+class MLflowTracking(Callback):
+    """Track one training run of ``config`` in the MLflow store at ``uri``.
+
+    Creating it checks the store (:class:`~qml_entanglement.tracking.uri.StoreUnavailable`
+    within seconds, before anything is built). Files that other callbacks write into
+    :attr:`artifact_dir` during ``on_train_end`` (``history.csv``, ``plots/``) are logged as
+    artifacts, also for a failed run; ``config.yaml``, ``final_parameters.csv``, ``circuit.txt``
+    and ``function_evaluations.csv`` only for a finished one. :attr:`summary` holds the run's id,
+    status, final metrics and the seconds spent tracking and writing artifacts.
+    """
+
+    def __init__(
+        self,
+        *,
+        config: DictConfig,
+        overrides: list[str],
+        uri: str,
+        experiment: str,
+        flush_seconds: float,
+        writer: str,
+        artifacts: bool,
+    ):
+        self.config, self.overrides = config, overrides
+        self.uri = resolve_tracking_uri(uri)
+        self.experiment_name, self.flush_seconds = experiment, flush_seconds
+        self.writer_mode, self.artifacts = writer, artifacts
+        preflight(self.uri)  # an unusable store fails here, in seconds
+        self._tmp = tempfile.TemporaryDirectory(prefix="qml-run-")
+        self.artifact_dir = Path(self._tmp.name)
+        self.run: RunLogger | None = None
+        self.experiment: Experiment | None = None
+        self.summary: dict[str, Any] = {}
+        self.timings = {"tracking": 0.0, "artifacts": 0.0}
+
+    # ------------------------------------------------------------------------------ resume
+    def finished_twin(self) -> dict[str, Any] | None:
+        """For a sweep job (unless ``force=true``): the summary of an identical FINISHED run
+        in the experiment, now also counted in this sweep (status ``SKIPPED``); else None."""
+        if not membership.wants_skip_check(self.config):
+            return None
+        client = ensure_store(self.uri)
+        experiment_id = ensure_experiment(client, self.uri, self.experiment_name)
+        digest = config_hash(self.config)
+        done = membership.find_finished(client, experiment_id, digest)
+        if done is None:
+            return None
+        membership.join_sweep(client, done, membership.sweep_id_of(self.config))
+        print(
+            f"run {done.info.run_id} already FINISHED with config_hash {digest}: skipped "
+            "(force=true trains it again)",
+            file=sys.stderr,
+        )
+        return membership.skipped_summary(done, self.uri)
+
+    # --------------------------------------------------------------------------- callbacks
+    def on_train_start(self, experiment: Experiment) -> None:
+        from .run_logger import RunLogger
+
+        tic = time.perf_counter()
+        self.experiment = experiment
+        cfg = self.config
+        in_sweep = membership.sweep_id_of(cfg) is not None
+        writer = start_writer() if wants_writer(self.writer_mode, in_sweep) else None
+        tags = run_tags(
+            cfg, self.overrides, experiment.model.tags(), experiment.entanglement_metrics
+        )
+        self.run = RunLogger(
+            self.uri,
+            self.experiment_name,
+            cfg.run_name,
+            tags,
+            flush_seconds=self.flush_seconds,
+            writer=writer,
+        ).__enter__()
+        self.run.log_params(run_params(cfg))
+        once = dict(experiment.dataset.facts)
+        once.update({f"feature_map_{k}": v for k, v in (experiment.baseline or {}).items()})
+        if once:
+            self.run.log_final(once)
+        self.timings["tracking"] += time.perf_counter() - tic
+
+    def on_epoch_end(self, step: int, metrics: dict[str, float]) -> None:
+        self.run.log_epoch(step, metrics)
+
+    def on_train_end(self, result: TrainResult, error: BaseException | None) -> None:
+        if self.run is None:
+            return
+        try:
+            tic = time.perf_counter()
+            self.run.flush()  # a writer process stores the rest while artifacts are logged
+            self.timings["tracking"] += time.perf_counter() - tic
+            tic = time.perf_counter()
+            if self.artifacts:
+                self._log_artifacts(result, finished=error is None)
+            self.timings["artifacts"] += time.perf_counter() - tic
+        except BaseException as exc:
+            error = error or exc
+            raise
+        finally:
+            tic = time.perf_counter()
+            info = (type(error), error, error.__traceback__) if error else (None, None, None)
+            try:
+                self.run.__exit__(*info)  # final flush and the run's status
+            finally:
+                self.timings["tracking"] += time.perf_counter() - tic
+                self._tmp.cleanup()
+        self.summary = {
+            "run_id": self.run.run_id,
+            "experiment_id": self.run.experiment_id,
+            "status": "FINISHED",
+            "tracking_uri": self.uri,
+            **(result.history[-1] if result.history else {}),
+        }
+
+    # ----------------------------------------------------------------------------- helpers
+    def _log_artifacts(self, result: TrainResult, finished: bool) -> None:
+        run = self.run
+        history = self.artifact_dir / "history.csv"
+        if history.exists():
+            run.log_artifact(history)
+        for plot in sorted((self.artifact_dir / "plots").glob("*")):
+            run.log_artifact(plot, "plots")
+        if not finished:
+            return
+        experiment = self.experiment
+        run.log_text(redact(OmegaConf.to_yaml(self.config, resolve=True)), "config.yaml")
+        names = [p.name for p in experiment.model.ansatz.parameters]
+        rows = "".join(f"{n},{float(v)!r}\n" for n, v in zip(names, result.theta, strict=True))
+        run.log_text("parameter,value\n" + rows, "final_parameters.csv")
+        circuit = experiment.model.feature_map.compose(experiment.model.ansatz)
+        run.log_text(str(circuit.draw(output="text", fold=-1)), "circuit.txt")
+        evaluations = getattr(experiment.optimizer, "evaluations", None)
+        if evaluations:  # every loss evaluation of an optimizer that keeps them
+            text = "".join(f"{i},{v!r}\n" for i, v in enumerate(evaluations))
+            run.log_text("evaluation,loss\n" + text, "function_evaluations.csv")
+
+    def print_summary(self) -> None:
+        """One line with the final metrics and where to see the run."""
+        s = self.summary
+        numbers = ", ".join(f"{k}={s[k]:.4f}" for k in (*SHOWN, "negativity") if k in s)
+        print(
+            f"run {s['run_id']} FINISHED: {numbers}\n"
+            f"  view it: make ui, then open http://127.0.0.1:5000/#/experiments/"
+            f"{s['experiment_id']}/runs/{s['run_id']}",
+            file=sys.stderr,
+        )

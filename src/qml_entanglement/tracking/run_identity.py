@@ -1,0 +1,79 @@
+"""What identifies a tracked run: its params, its tags and the hash of its config."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from ..config import is_option_key
+from .membership import sweep_tags
+from .uri import redact
+
+_NOT_HASHED = ("tracking", "force", "sweep", "run_name")  # where and how a run is tracked
+
+
+def _described(container: Any) -> Any:
+    """The config's values without Hydra's build keys (``_target_``, ``_partial_``)."""
+    if isinstance(container, dict):
+        return {k: _described(v) for k, v in container.items() if not is_option_key(k)}
+    return container
+
+
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}} -> {"a.b": 1}``; lists stay values; build keys are left out."""
+    flat: dict[str, Any] = {}
+    for key, value in _described(config).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def run_params(cfg: DictConfig) -> dict[str, Any]:
+    """Every resolved config value as an MLflow param (``dataset.cluster_std``), URIs redacted."""
+    params = flatten(OmegaConf.to_container(cfg, resolve=True))
+    return {k: redact(v) if isinstance(v, str) else v for k, v in params.items()}
+
+
+def config_hash(cfg: DictConfig) -> str:
+    """Hash of the resolved config minus where it is tracked: equal hashes, equal runs."""
+    container = _described(OmegaConf.to_container(cfg, resolve=True))
+    for key in _NOT_HASHED:
+        container.pop(key, None)
+    text = OmegaConf.to_yaml(OmegaConf.create(container), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
+        return out.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def run_tags(
+    cfg: DictConfig, overrides: list[str], model_tags: dict[str, str], metric_names
+) -> dict[str, str]:
+    """The tags the comparison stage selects and groups by, plus the run's sweep membership."""
+    return {
+        "dataset": cfg.dataset.name,
+        "model": cfg.model.name,
+        **model_tags,
+        "optimizer": cfg.optimizer.name,
+        "loss": cfg.loss.name,
+        "simulator": cfg.simulator.name,
+        "seed": str(cfg.seed),
+        "git_commit": git_commit(),
+        "overrides": redact(" ".join(overrides)),
+        "config_hash": config_hash(cfg),
+        "entanglement_metrics": ",".join(metric_names),
+        **sweep_tags(cfg),
+    }
