@@ -42,11 +42,11 @@ def test_artifact_and_metric_history_give_the_same_frame(add_runs, tracking_uri)
     assert fast.n_epochs == 13
 
 
-def test_without_the_tag_every_other_metric_counts_as_entanglement(add_runs, tracking_uri):
+def test_without_the_tag_the_catalogue_decides_what_is_entanglement(add_runs, tracking_uri):
     frame = learning_curves(5, np.random.default_rng(0), metrics=("negativity", "purity"))
     add_runs([RunSpec(frame, tags=labels(metrics=None))])
     (only,), _ = _load(tracking_uri)
-    assert set(only.entanglement_metrics) == {"negativity", "purity"}
+    assert set(only.entanglement_metrics) == {"negativity"}  # purity is mixedness
 
 
 @pytest.mark.parametrize(
