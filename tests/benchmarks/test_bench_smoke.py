@@ -115,6 +115,21 @@ def test_tracking_rows(tmp_path):
     assert tracking.format_table(rows)
 
 
+def test_measurement_rows():
+    """Rows of the issue-16 benchmark; the estimate agrees with the exact value it sits next to
+    (within 5 standard errors) and the Haar I3 at n = 4 is near -2|A| + 1/ln 2 = -2.56."""
+    measurements = _load("bench_measurements")
+    rows = measurements.run(quick=True)
+    assert [r["bench"] for r in rows] == ["randomized", "randomized", "scrambling", "fractions"]
+    for r in rows[:2]:
+        assert _positive_finite(r["estimator_s"]) and _positive_finite(r["mw_se"])
+        assert abs(r["mw_estimate"] - r["mw_exact"]) < 5 * r["mw_se"]
+    assert -3.2 < rows[2]["i3_bits"] < -2.0
+    assert _positive_finite(rows[3]["share_of_epoch"])
+    assert _positive_finite(rows[3]["share_half_cut_on_all_states"])
+    assert measurements.format_table(rows)
+
+
 def test_runner_reports_a_failing_benchmark_and_writes_json(tmp_path, monkeypatch, capsys):
     runner = _load("run")
     (tmp_path / "bench_fine.py").write_text(

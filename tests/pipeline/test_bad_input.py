@@ -31,6 +31,12 @@ CONFIG_MISTAKES = [
     (["tracking.uri=foo://bar"], "has scheme 'foo'"),
     (["tracking.uri=not-a-uri"], "has no scheme"),
     (["tracking.uri=sqlite://relative.db"], "must start with sqlite:///"),
+    (
+        ["dataset=blobs", "dataset.num_features=8", "metrics.scrambling=true"],
+        "metrics.scrambling=true needs model.num_qubits <= 6",
+    ),
+    (["metrics.estimator=shadow"], "metrics.estimator='shadow' is not allowed"),
+    (["metrics.barren_plateau_samples=2"], "metrics.barren_plateau_samples=2"),
 ]
 # Mistakes Hydra itself catches while composing, reported the same way (closest valid name).
 COMPOSITION_MISTAKES = [
@@ -55,7 +61,13 @@ def test_config_mistakes_are_named(compose_cfg, overrides, message):
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
-    [CONFIG_MISTAKES[0], CONFIG_MISTAKES[6], COMPOSITION_MISTAKES[0], COMPOSITION_MISTAKES[1]],
+    [
+        CONFIG_MISTAKES[0],
+        CONFIG_MISTAKES[6],
+        CONFIG_MISTAKES[8],
+        COMPOSITION_MISTAKES[0],
+        COMPOSITION_MISTAKES[1],
+    ],
 )
 def test_config_mistakes_exit_2_with_one_line(overrides, message):
     proc = run_train(*overrides, "trainer.epochs=1", timeout=120)

@@ -11,6 +11,7 @@ from .fields import ConfigError, setting
 from .store import option
 
 MAX_EXPERIMENT_NAME = 256  # MLflow's column width for experiment names
+MAX_SCRAMBLING_QUBITS = 6  # metrics.scrambling: the Choi state of n qubits has 2n
 
 
 # -------------------------------------------------------------------------------- simulators
@@ -57,8 +58,26 @@ class Metrics:
     entangling_power_samples: int | None = setting(None, ge=1)  # also the block's power
     # true: also the write-up's own quantities as published_* metrics (artefacts, not evidence)
     as_published: bool = False
+    # the half-cut entropy (an eigendecomposition per state) on this many of the measured
+    # states, the same seeded ones every epoch; null = all of them
+    half_cut_samples: int | None = setting(100, ge=1)
+    # randomized: also Meyer-Wallach and half-cut Renyi-2 estimated from simulated randomized
+    # measurements (unitaries x shots per state), with standard errors, next to the exact values
+    estimator: str = setting("exact", choices=("exact", "randomized"))
+    unitaries: int = setting(50, ge=2)  # random local unitaries per state (randomized)
+    shots: int = setting(100, ge=2)  # shots per unitary (randomized)
+    # true: the tripartite information I3 of the trained block and of the model (n <= 6)
+    scrambling: bool = False
+    scrambling_points: int = setting(4, ge=1)  # data points the model's I3 is averaged over
+    # N: once per run, the variance of each partial derivative over N random initialisations
+    barren_plateau_samples: int | None = setting(None, ge=3)
 
     def check(self, cfg) -> None:
+        if self.scrambling and cfg.model.num_qubits > MAX_SCRAMBLING_QUBITS:
+            raise ConfigError(
+                f"metrics.scrambling=true needs model.num_qubits <= {MAX_SCRAMBLING_QUBITS} (the "
+                f"Choi state of an n-qubit circuit has 2n qubits), got {cfg.model.num_qubits}"
+            )
         if not self.as_published:
             return
         if cfg.simulator.name != "statevector":

@@ -107,6 +107,7 @@ class MLflowTracking(Callback):
         self.run.log_params(run_params(cfg))
         once = dict(experiment.dataset.facts)
         once.update({f"feature_map_{k}": v for k, v in (experiment.baseline or {}).items()})
+        once.update(experiment.once)
         if once:
             self.run.log_final(once)
         self.timings["tracking"] += time.perf_counter() - tic

@@ -2,7 +2,11 @@
 
 Pure states ``(B, 2**n)``: Meyer-Wallach (Brennen's form) and the mean single-qubit von Neumann
 entropy in bits, both from one pass over the single-qubit reduced states, averaged over the batch
-with their spread (``*_std``). Density matrices ``(B, 2**n, 2**n)`` (noisy simulation): the
+with their spread (``*_std``); for ``n >= 2`` also the half-cut entropy (qubits ``[0, n//2)``
+against the rest, bits) and the two quantities relative to their Haar-random means, so runs with
+different ``n`` are comparable: ``half_cut_page_fraction`` = S / Page(n) (Page, PRL 71, 1291
+(1993)) and ``meyer_wallach_haar_fraction`` = Q (2^n + 1) / (2^n - 2) (Scott, PRA 69, 052330
+(2004)). Density matrices ``(B, 2**n, 2**n)`` (noisy simulation): the
 negativity and logarithmic negativity across the half cut (qubits ``[0, n//2)`` vs the rest),
 which remain entanglement measures for mixed states, and the purity as the measure of mixedness.
 """
@@ -13,10 +17,13 @@ import numpy as np
 
 from ..engine import program_unitary
 from ..metrics import (
+    bipartite_entropy,
     catalogue,
     entangling_power,
     log_negativity,
+    meyer_wallach_haar_fraction,
     negativity,
+    page_fraction,
     purity,
     single_qubit_measures,
 )
@@ -30,8 +37,15 @@ def _mean_and_std(name: str, values: np.ndarray) -> dict[str, float]:
     return {name: float(values.mean()), f"{name}_std": float(values.std())}
 
 
-def entanglement_summary(states: np.ndarray) -> dict[str, float]:
-    """Batch-mean entanglement metrics (and their standard deviations) of ``states``."""
+def entanglement_summary(
+    states: np.ndarray, half_cut: bool = True, half_cut_subset: np.ndarray | None = None
+) -> dict[str, float]:
+    """Batch-mean entanglement metrics (and their standard deviations) of ``states``.
+
+    ``half_cut=False`` leaves out the half-cut entropy and the Haar fractions;
+    ``half_cut_subset`` (indices into ``states``) limits the half-cut entropy, the one metric
+    that needs an eigendecomposition per state, to those states (all when None).
+    """
     if states.ndim == 3:
         n = int(np.log2(states.shape[-1]))
         cut = list(range(max(n // 2, 1)))
@@ -42,6 +56,22 @@ def entanglement_summary(states: np.ndarray) -> dict[str, float]:
     measures = single_qubit_measures(states)
     out = _mean_and_std("meyer_wallach", measures.meyer_wallach)
     out.update(_mean_and_std("von_neumann_entropy", measures.entanglement_entropy))
+    n = int(np.log2(states.shape[-1]))
+    if half_cut and n >= 2:
+        fraction = meyer_wallach_haar_fraction(measures.meyer_wallach, n)
+        out.update(_mean_and_std("meyer_wallach_haar_fraction", fraction))
+        subset = states if half_cut_subset is None else states[half_cut_subset]
+        out.update(half_cut_summary(subset))
+    return out
+
+
+def half_cut_summary(states: np.ndarray) -> dict[str, float]:
+    """``half_cut_entropy`` (bits) and ``half_cut_page_fraction`` of pure ``states`` (n >= 2),
+    batch means with their spread."""
+    n = int(np.log2(states.shape[-1]))
+    entropy = np.atleast_1d(bipartite_entropy(states))
+    out = _mean_and_std("half_cut_entropy", entropy)
+    out.update(_mean_and_std("half_cut_page_fraction", page_fraction(entropy, n)))
     return out
 
 

@@ -22,10 +22,17 @@ from .entanglement import (
     entanglement_metric_names,
     entanglement_summary,
 )
+from .measurements import (
+    RandomizedEstimates,
+    Scrambling,
+    feature_map_unitaries,
+    initial_gradient_variance,
+)
 from .published import as_published_metrics
 from .resources import memory_problem
 
 StepMeasure = Callable[[np.ndarray, object], dict[str, float]]
+StateMeasure = Callable[[np.ndarray], dict[str, float]]
 
 
 @dataclass
@@ -43,10 +50,13 @@ class EncodedData:
 class Experiment:
     """A built run: what is trained, on what, how long, and what is measured per step.
 
-    ``probe`` selects the training samples whose states are measured (all when None);
+    ``probe`` selects the training samples whose states are measured (all when None) and
+    ``half_cut_subset`` those of them whose half-cut entropy is computed (all when None);
     ``measures(theta, optimizer)`` add per-step metrics of the parameters or the optimizer's
-    state; ``baseline`` is the entanglement of the feature-map states alone (each of its metrics
-    ``k`` also gets ``k_change`` per step). ``seed`` orders mini-batches.
+    state and ``state_measures(states)`` per-step metrics of the measured states (e.g. the
+    randomized-measurement estimates); ``baseline`` is the entanglement of the feature-map
+    states alone (each of its metrics ``k`` also gets ``k_change`` per step); ``once`` holds
+    run-level numbers measured once (e.g. ``init_grad_variance``). ``seed`` orders mini-batches.
     """
 
     dataset: Dataset
@@ -58,7 +68,10 @@ class Experiment:
     batch_size: int | None
     seed: int
     probe: np.ndarray | None = None
+    half_cut_subset: np.ndarray | None = None
     measures: Sequence[StepMeasure] = ()
+    state_measures: Sequence[StateMeasure] = ()
+    once: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] | None = None
     entanglement_metrics: tuple[str, ...] = field(default_factory=tuple)
 
@@ -90,6 +103,7 @@ def _build(cfg: DictConfig) -> Experiment:
     classifier = QuantumClassifier(simulator, model.readout, build(cfg.loss))
     data = _encode(simulator, dataset)
     probe = _probe(cfg.metrics.probe_size, len(data.y_train), cfg.seed)
+    measured = len(data.y_train) if probe is None else len(probe)
     power_samples = cfg.metrics.entangling_power_samples
     return Experiment(
         dataset=dataset,
@@ -101,7 +115,10 @@ def _build(cfg: DictConfig) -> Experiment:
         batch_size=cfg.trainer.batch_size,
         seed=cfg.seed,
         probe=probe,
-        measures=_measures(cfg, model, simulator, data),
+        half_cut_subset=_probe(cfg.metrics.half_cut_samples, measured, [cfg.seed, 18]),
+        measures=_measures(cfg, model, simulator, data, dataset),
+        state_measures=_state_measures(cfg),
+        once=_once(cfg, classifier, model, data),
         baseline=_feature_map_baseline(data, probe),
         entanglement_metrics=entanglement_metric_names(
             getattr(simulator, "mixed", False), entangling_power=bool(power_samples)
@@ -120,19 +137,29 @@ def _encode(simulator, dataset: Dataset) -> EncodedData:
     )
 
 
-def _probe(size: int | None, n_train: int, seed: int) -> np.ndarray | None:
+def _probe(size: int | None, n_train: int, seed) -> np.ndarray | None:
     if size is None or size >= n_train:
         return None
     return np.sort(np.random.default_rng(seed).choice(n_train, size=size, replace=False))
 
 
-def _measures(cfg: DictConfig, model: Model, simulator, data: EncodedData) -> list[StepMeasure]:
-    """Per-step measurements beyond the loop's own: entangling power, the write-up's quantities."""
+def _measures(
+    cfg: DictConfig, model: Model, simulator, data: EncodedData, dataset: Dataset
+) -> list[StepMeasure]:
+    """Per-step measurements beyond the loop's own: entangling power, scrambling, the
+    write-up's quantities."""
     measures: list[StepMeasure] = []
     samples = cfg.metrics.entangling_power_samples
     if samples:
         power = block_entangling_power(simulator.block, samples, seed=cfg.seed)
         measures.append(lambda theta, _optimizer: power(theta))
+    if cfg.metrics.scrambling:
+        points = None
+        if dataset.has_labels and model.feature_map.num_parameters:
+            k = min(cfg.metrics.scrambling_points, len(dataset.y_train))
+            pick = np.random.default_rng([cfg.seed, 19]).choice(len(dataset.y_train), k, False)
+            points = feature_map_unitaries(model.feature_map, dataset.x_train[np.sort(pick)])
+        measures.append(Scrambling(simulator.block, model.num_qubits, points))
     if cfg.metrics.as_published:
         point = model.published_point
         encoded = data.train if point is None else simulator.encode(np.array([point]))
@@ -144,6 +171,26 @@ def _measures(cfg: DictConfig, model: Model, simulator, data: EncodedData) -> li
     return measures
 
 
+def _state_measures(cfg: DictConfig) -> list[StateMeasure]:
+    """Per-step measurements of the measured states: the randomized-measurement estimates."""
+    metrics = cfg.metrics
+    if metrics.estimator != "randomized":
+        return []
+    return [RandomizedEstimates(cfg.model.num_qubits, metrics.unitaries, metrics.shots, cfg.seed)]
+
+
+def _once(cfg: DictConfig, classifier: QuantumClassifier, model: Model, data: EncodedData):
+    """Run-level measurements: McClean et al.'s gradient variance over initialisations."""
+    samples = cfg.metrics.barren_plateau_samples
+    if not samples:
+        return {}
+
+    def gradient(theta: np.ndarray) -> np.ndarray:
+        return classifier.evaluate(theta, data.train, data.y_train, with_grad=True).grad
+
+    return initial_gradient_variance(gradient, model.ansatz.num_parameters, samples, cfg.seed)
+
+
 def _feature_map_baseline(data: EncodedData, probe: np.ndarray | None) -> dict[str, float] | None:
     """Entanglement of the feature-map states alone (the probed training samples), or None.
 
@@ -152,5 +199,5 @@ def _feature_map_baseline(data: EncodedData, probe: np.ndarray | None) -> dict[s
     encoded = data.train if probe is None else data.train[probe]
     if not data.has_labels or not np.iscomplexobj(encoded) or encoded.ndim != 2:
         return None
-    summary = entanglement_summary(encoded)
+    summary = entanglement_summary(encoded, half_cut=False)
     return {k: v for k, v in summary.items() if not k.endswith("_std")}

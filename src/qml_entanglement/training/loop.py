@@ -98,7 +98,8 @@ def _steps(experiment: Experiment, result: TrainResult, callbacks: Sequence[Call
 
 
 def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
-    """Loss, accuracies, gradient norm, entanglement and the experiment's extra measures."""
+    """Loss, accuracies, the gradient's norm and the variance of its components (over the
+    parameters, ``ddof=0``), entanglement and the experiment's extra measures."""
     data = ex.data
     metrics: dict[str, float] = {"loss": ev.loss}
     if data.has_labels:
@@ -109,8 +110,11 @@ def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
             metrics["test_accuracy"] = _accuracy(test.class_probs, data.y_test)
     if ev.grad is not None:
         metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
+        metrics["grad_variance"] = float(np.var(ev.grad))
     states = ev.states if ex.probe is None else ev.states[ex.probe]
-    metrics.update(entanglement_summary(states))
+    metrics.update(entanglement_summary(states, half_cut_subset=ex.half_cut_subset))
+    for state_measure in ex.state_measures:
+        metrics.update(state_measure(states))
     for key, value in (ex.baseline or {}).items():
         metrics[f"{key}_change"] = metrics[key] - value
     for measure in ex.measures:
