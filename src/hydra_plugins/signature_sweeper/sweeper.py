@@ -17,7 +17,7 @@ What can make one job fail to compose where another with the same override keys 
 * a dict or list value, merged into the node there (a dict does not merge into a list);
 * a string that is an interpolation (``${...}``, parsed on assignment) or ``???``;
 * a value set on a typed node of a structured config, e.g. everything under ``hydra.``, or a
-  dataclass registered in the ConfigStore (this project registers none): ``int`` refuses
+  dataclass registered in the ConfigStore (every option of this project): ``int`` refuses
   ``abc``, an enum all but its members, a non-optional field ``null``;
 * an override of a key that another override of the same job creates, replaces or deletes.
 
@@ -35,7 +35,6 @@ composed, and raises Hydra's own error, as with ``BasicSweeper``.
 import dataclasses
 import logging
 import time
-import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
+from qml_entanglement.config.fields import fits
 from qml_entanglement.sweeps.library_internals import basic_sweeper
 
 BasicSweeper, BasicSweeperConf = basic_sweeper()
@@ -83,7 +83,7 @@ def _keeps_value(override: Override, matters: object) -> bool:
         return True
     if matters is False:
         return False
-    return not _fits(override.value(), matters)  # a typed field: its annotation
+    return not fits(override.value(), matters, assigned=True)  # a typed field
 
 
 def values_that_matter(overrides: Sequence[Override], cfg: DictConfig) -> tuple[object, ...]:
@@ -121,26 +121,6 @@ def _value_matters(
     if not dataclasses.is_dataclass(schema):  # an untyped node takes any plain value
         return False
     return typing.get_type_hints(schema).get(leaf, typing.Any)
-
-
-def _fits(value, annotation) -> bool:
-    """Whether OmegaConf assigns the plain ``value`` to a field annotated ``annotation``
-    (a typed field converts primitives to ``str``, ints to ``float``)."""
-    if annotation is typing.Any:
-        return True
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return any(_fits(value, a) for a in typing.get_args(annotation))
-    if value is None:
-        return annotation is type(None)
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str | int | float | bool)
-    return False
 
 
 def _is_plain(override: Override) -> bool:

@@ -7,8 +7,12 @@ already checks the field's type when Hydra composes the config.
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import MISSING, field
 from typing import Any
+
+from omegaconf import ListConfig
 
 
 class ConfigError(ValueError):
@@ -21,3 +25,31 @@ def setting(default: Any = MISSING, *, factory: Any = MISSING, **constraints: An
     if factory is not MISSING:
         return field(default_factory=factory, metadata=constraints)
     return field(default=default, metadata=constraints)
+
+
+def fits(value: Any, annotation: Any, *, assigned: bool = False) -> bool:
+    """Whether ``value`` has the type a field annotated ``annotation`` holds.
+
+    ``assigned=True``: whether OmegaConf takes the plain ``value`` when it is assigned to such
+    a field (a command-line override): a ``str`` field converts numbers and booleans, a
+    ``float`` field ints; an annotation this function does not know is then not vouched for
+    (False), where a composed value passes (True: OmegaConf checked it).
+    """
+    origin = typing.get_origin(annotation)
+    if annotation is Any:
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(fits(value, a, assigned=assigned) for a in typing.get_args(annotation))
+    if value is None or annotation is type(None):
+        return value is None and annotation is type(None)
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str | int | float | bool) if assigned else isinstance(value, str)
+    if origin is list or annotation is list:
+        return isinstance(value, list | tuple | ListConfig)
+    return not assigned

@@ -12,36 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 import typing
 from typing import Any
 
-from omegaconf import DictConfig, ListConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
-from .fields import ConfigError
+from .fields import ConfigError, fits
 from .mistakes import unknown_key
 from .store import is_option_key
 
 GROUPS = ("dataset", "model", "optimizer", "loss", "trainer", "simulator", "metrics", "tracking")
-
-
-def _type_ok(value: Any, annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return any(_type_ok(value, a) for a in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str)
-    if origin is list or annotation is list:
-        return isinstance(value, list | tuple | ListConfig)
-    return True
 
 
 def _type_name(annotation: Any) -> str:
@@ -58,7 +38,7 @@ _BOUNDS = (
 
 def check_value(key: str, value: Any, annotation: Any, constraints: typing.Mapping) -> None:
     """One field: its type, finiteness and constraints; :class:`ConfigError` naming ``key``."""
-    if not _type_ok(value, annotation):
+    if not fits(value, annotation):
         raise ConfigError(f"{key}={value!r} has the wrong type; expected {_type_name(annotation)}")
     if value is None or isinstance(value, list | dict):
         return

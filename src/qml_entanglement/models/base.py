@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from qiskit.circuit import QuantumCircuit
 
 
+@runtime_checkable
 class Model(Protocol):
     """A parameterised model ``ansatz(theta) feature_map(x) |0>`` with a readout.
 
