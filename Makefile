@@ -9,7 +9,9 @@ RAY_STAMP := $(VENV)/.ray-stamp
 EXPERIMENT ?= vqc_adhoc
 ARGS ?=
 PORT ?= 5000
-STORE_URI := sqlite:///mlruns/mlflow.db
+# the links runs, sweeps and reports print use the UI's port
+export QML_UI_PORT := $(PORT)
+STORE_URI ?= sqlite:///mlruns/mlflow.db
 SWEEP ?= study
 COMPARE_ARGS ?=
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -67,8 +69,12 @@ test-fast: setup ## unit tests only
 lint: setup ## ruff
 	$(VENV)/bin/ruff check src pipelines tests benchmarks
 
+# Lean on a laptop: one web worker, and MLflow's GenAI job runner (7 more processes) off.
 ui: store ## MLflow UI on http://127.0.0.1:$(PORT) against the local store
-	$(PY) -m mlflow ui --backend-store-uri $(STORE_URI) --host 127.0.0.1 --port $(PORT)
+	@echo "MLflow UI on http://127.0.0.1:$(PORT); each experiment's runs (training view):"
+	@$(PY) -m qml_entanglement.tracking.ui_links --uri $(STORE_URI)
+	@MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(PY) -m mlflow ui --backend-store-uri $(STORE_URI) \
+		--host 127.0.0.1 --port $(PORT) --workers 1
 
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
@@ -77,14 +83,16 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP) ## benchmarks: prints tables, writes benchmarks/results.json
 	$(PY) benchmarks/run.py $(ARGS)
 
-compare: store ## correlation report over finished runs (ARGS="name=... filter=...")
-	$(PY) pipelines/compare.py $(ARGS)
+compare: store ## correlation report over finished runs (FILTER="tags.dataset = 'moons'", ARGS="name=...")
+	$(PY) pipelines/compare.py $(if $(FILTER),"filter=$(FILTER)") $(ARGS)
 
 sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansatz|optimizer, JOBS)
 	@status=0; \
 	$(PY) pipelines/train.py -m sweep=$(SWEEP) hydra/launcher=joblib hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(SWEEP_DIR) $(ARGS) || status=$$?; \
-	$(PY) -m qml_entanglement.sweeps.comparison $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
+	if [ -f $(SWEEP_DIR)/sweep.json ]; then \
+		$(PY) -m qml_entanglement.sweeps.comparison $(SWEEP_DIR) $(COMPARE_ARGS) || status=$$((status ? status : $$?)); \
+	fi; \
 	exit $$status
 
 # The toy is deterministic: one run. Both sweeps skip configs that already FINISHED.

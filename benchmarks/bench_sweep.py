@@ -15,6 +15,9 @@ Rows:
   which overlap the rest), each worker's first-job warm-up (its first circuits, MLflow
   connection and figure), and the wind-down after the last job; plus what one fresh process
   pays for the imports, measured alone;
+* ``private APIs``: the 2-worker sweep again on public APIs only (Hydra's own basic sweeper,
+  no pre-warmed workers, no prompt end of idle workers): what the private APIs of
+  ``sweeps/library_internals.py`` buy, in seconds and as a share of the sweep;
 * ``per run``: a warm worker's job: build (data, circuits, tags), training, tracking (run
   creation, params, metric batches, run status), plots and artifacts, the rest of the job, and
   the launcher's time between jobs (Hydra composing the job's config in the worker, joblib).
@@ -59,11 +62,20 @@ def _create_store(uri: str) -> None:
     )
 
 
-def run_sweep(workers: int, tmp: Path, quick: bool) -> tuple[float, float, dict]:
+PUBLIC_ONLY = (
+    "hydra/sweeper=basic",
+    "++hydra.callbacks.sweep.prewarm=false",
+    "++hydra.callbacks.sweep.release_workers=false",
+)
+
+
+def run_sweep(
+    workers: int, tmp: Path, quick: bool, extra: tuple[str, ...] = (), label: str = ""
+) -> tuple[float, float, dict]:
     """(wall seconds, wall-clock start, ``sweep.json`` record) of one sweep on ``workers``."""
-    uri = f"sqlite:///{tmp / f'store-{workers}' / 'mlflow.db'}"
+    uri = f"sqlite:///{tmp / f'store-{workers}{label}' / 'mlflow.db'}"
     _create_store(uri)
-    sweep_dir = tmp / f"sweep-{workers}"
+    sweep_dir = tmp / f"sweep-{workers}{label}"
     command = [
         sys.executable,
         "pipelines/train.py",
@@ -74,6 +86,7 @@ def run_sweep(workers: int, tmp: Path, quick: bool) -> tuple[float, float, dict]
         f"hydra.sweep.dir={sweep_dir}",
         f"tracking.uri={uri}",
         *(QUICK if quick else ()),
+        *extra,
     ]
     started = time.time()
     tic = time.perf_counter()
@@ -159,6 +172,7 @@ def run(quick: bool = False) -> list[dict]:
         for workers in (1, 2):
             walls[workers], starts[workers], records[workers] = run_sweep(workers, tmp, quick)
         compare = run_compare(tmp)
+        public, _, _ = run_sweep(2, tmp, quick, PUBLIC_ONLY, "-public")
     n_runs = len(records[2]["jobs"])
     rows = [
         _row("wall", f"sweep, {w} worker{'s' if w > 1 else ''}", runs=n_runs, seconds=walls[w])
@@ -171,6 +185,15 @@ def run(quick: bool = False) -> list[dict]:
         )
     rows.append(_row("wall", "speed-up, 2 workers over 1", ratio=walls[1] / walls[2]))
     rows.append(_row("wall", "1-minute load average before it", load=load))
+    rows.append(_row("private APIs", "2 workers, public APIs only", runs=n_runs, seconds=public))
+    rows.append(
+        _row(
+            "private APIs",
+            "gain of the private APIs",
+            seconds=public - walls[2],
+            share=(public - walls[2]) / public,
+        )
+    )
     rows.append(
         _row("once", "fresh process", part="worker imports, measured alone", seconds=imports)
     )
@@ -186,6 +209,8 @@ def main() -> None:
     for row in run(quick=args.quick):
         if row.get("seconds") is not None:
             value = f"{row['seconds']:8.2f} s"
+            if "share" in row:
+                value += f" ({100 * row['share']:.1f}% of the sweep)"
         elif "ratio" in row:
             value = f"{row['ratio']:8.2f} x"
         else:

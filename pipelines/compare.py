@@ -1,7 +1,8 @@
 """Comparison entry point: build the entanglement-vs-loss report from tracked training runs.
 
     python pipelines/compare.py                                   # every finished run
-    python pipelines/compare.py name=moons "filter=\"tags.dataset = 'moons'\"" group_by=[ansatz]
+    python pipelines/compare.py name=moons "filter=tags.dataset = 'moons'" group_by=[ansatz]
+    make compare FILTER="tags.dataset = 'moons'"
 
 Exit status 0 on success, 2 when no run matches or a setting is invalid, 3 when the tracking
 store cannot be reached (nothing is written).
@@ -21,6 +22,7 @@ from qml_entanglement.compare import (
     SettingsError,
     build_report,
 )
+from qml_entanglement.compare.settings import quote_filter
 from qml_entanglement.config.mistakes import report_mistakes
 
 log = logging.getLogger("compare")
@@ -51,4 +53,5 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = quote_filter(sys.argv[1:])  # filter=tags.x = 'y' as a user types it
     report_mistakes(main)

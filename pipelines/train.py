@@ -31,11 +31,18 @@ def main(cfg: DictConfig):
 
         return run_sweep_job(cfg, overrides)
 
+    from qml_entanglement.config import ConfigError, validate
+
+    try:
+        validate(cfg)  # a mistake is one line on stderr, before anything else is said
+    except ConfigError as exc:
+        print(f"error: invalid config: {exc}", file=sys.stderr)
+        sys.exit(2)
+    print(f"{cfg.run_name}: starting (importing qiskit and MLflow)", flush=True)
     from qml_entanglement.tracking.writer import start_writer, wants_writer
 
     if wants_writer(str(cfg.tracking.get("writer", "auto")), in_sweep=False):
         start_writer()  # imports MLflow in its own process while this one imports the rest
-    from qml_entanglement.config import ConfigError
     from qml_entanglement.tracking.uri import StoreUnavailable
     from qml_entanglement.training import run_experiment
 

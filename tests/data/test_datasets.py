@@ -93,3 +93,22 @@ def test_too_many_features_without_pca_names_the_fix():
             pca=False,
             feature_range=None,
         )
+
+
+def test_more_qubits_than_features_repeat_or_pad():
+    base = load_dataset("moons", seed=1, num_features=2)
+    repeated = load_dataset("moons", seed=1, num_features=5, fill="repeat")
+    padded = load_dataset("moons", seed=1, num_features=4, fill="pad")
+    # the same split and scaling; extra columns cycle the features, or hold the range's low end
+    assert np.array_equal(repeated.x_train, base.x_train[:, [0, 1, 0, 1, 0]])
+    assert np.array_equal(repeated.x_test, base.x_test[:, [0, 1, 0, 1, 0]])
+    assert np.array_equal(padded.x_train[:, :2], base.x_train)
+    assert np.all(padded.x_train[:, 2:] == 0.0) and np.all(padded.x_test[:, 2:] == 0.0)
+
+
+def test_more_qubits_than_features_without_fill_names_the_setting(compose_cfg):
+    from qml_entanglement.config import ConfigError, validate
+
+    with pytest.raises(ConfigError, match="dataset.fill=repeat"):
+        validate(compose_cfg("dataset=moons", "dataset.num_features=4"))
+    validate(compose_cfg("dataset=moons", "dataset.num_features=4", "dataset.fill=pad"))

@@ -174,3 +174,18 @@ def test_a_read_only_store_exits_3(tmp_path):
         assert "read-only" in _one_line(proc.stderr)
     finally:
         subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["filter=tags.dataset = 'moons'"],  # one argument, unquoted for Hydra
+        ["filter=tags.dataset", "=", "'moons'"],  # as a shell splits it
+        ["filter=\"tags.dataset = 'moons'\""],  # Hydra's own quoting
+    ],
+)
+def test_compare_takes_a_filter_as_a_user_types_it(tmp_path, words):
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    proc = _compare(f"tracking.uri={uri}", f"output_dir={tmp_path}", *words, "name=x")
+    assert proc.returncode == 2, proc.stderr  # parsed, and no run matches in an empty store
+    assert "with filter \"tags.dataset = 'moons'\"" in _one_line(proc.stderr)

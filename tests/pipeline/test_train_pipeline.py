@@ -63,14 +63,31 @@ def test_default_experiment_logs_every_epoch_and_artifact(store_uri):
     assert run.data.params["trainer.epochs"] == "4"
     assert run.data.params["model.feature_map.name"] == "zz"
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"config.yaml", "history.csv", "final_parameters.csv", "circuit.txt", "plots"} <= names
+    assert {
+        "config.yaml",
+        "history.csv",
+        "final_parameters.csv",
+        "circuit.txt",
+        "circuit.svg",
+        "plots",
+    } <= names
     plots = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
     assert {
         "plots/loss_vs_epoch.png",
         "plots/meyer_wallach_vs_loss.png",
         "plots/von_neumann_entropy_vs_epoch.png",
+        "plots/loss_vs_epoch.svg",  # every figure also for papers
+        "plots/loss_vs_epoch.pdf",
     } <= plots
     assert run.info.run_id in proc.stderr  # the closing line names the run
+    # ... with a link that opens MLflow's training view of it
+    link = f"/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
+    assert f"{link}?workflowType=machine_learning" in proc.stderr
+    # the name says what was overridden; the console says what happens before training
+    assert run.info.run_name == "vqc-ad_hoc epochs=4"
+    assert "building: data set ad_hoc" in proc.stdout and "training: 4 epochs" in proc.stdout
+    experiment = client.get_experiment(run.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
 
 def test_bell_toy_follows_the_analytic_curve(store_uri):
@@ -182,3 +199,5 @@ def test_noisy_aer_run_logs_mixed_state_metrics(store_uri):
         assert steps == [0, 1, 2]
     _, purity = history(client, run.info.run_id, "purity")
     assert np.all((purity > 0.25) & (purity < 1.0))
+    # libraries' logging below warnings is silenced (qiskit's transpiler logs "Pass: ...")
+    assert "Pass:" not in proc.stdout + proc.stderr

@@ -7,7 +7,6 @@ dense point clouds are rasterised inside the vector formats to keep them small.
 
 from __future__ import annotations
 
-import io
 import math
 import multiprocessing
 import os
@@ -19,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
@@ -27,40 +25,13 @@ from matplotlib.ticker import MaxNLocator
 
 from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.compare.trends import mean_curve
+from qml_entanglement.figure_output import FORMATS, Rendered, render  # noqa: F401 (re-exported)
 from qml_entanglement.metrics.catalogue import axis_label, label
 
 PANEL_WIDTH = 3.3
 PANEL_HEIGHT = 2.6
 MAX_COLUMNS = 4
 MAX_SEED_LINES = 30
-
-
-FORMATS = ("png", "svg", "pdf")
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """One figure in every format (``png`` for the HTML page, ``svg``/``pdf`` for papers)."""
-
-    png: bytes
-    svg: bytes
-    pdf: bytes
-
-
-def render(figure: Figure, dpi: int) -> Rendered:
-    """Render *figure* to PNG, SVG and PDF bytes (fonts as text in SVG, Type 42 in PDF)."""
-    FigureCanvasAgg(figure)
-    out = {}
-    for fmt in FORMATS:
-        buffer = io.BytesIO()
-        figure.savefig(
-            buffer,
-            format=fmt,
-            dpi=dpi if fmt == "png" else max(dpi, 150),
-            metadata={"Date": None} if fmt in ("svg", "pdf") else None,
-        )
-        out[fmt] = buffer.getvalue()
-    return Rendered(**out)
 
 
 def _title(label: str, what: str) -> str:

@@ -25,6 +25,7 @@ from mlflow.utils.validation import (
 
 from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.tracking import ensure_experiment
+from qml_entanglement.tracking.ui_links import run_link
 
 RUN_IDS_ARTIFACT = "run_ids.txt"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
@@ -137,7 +138,20 @@ def publish(
         client.set_terminated(run_id, RunStatus.to_string(RunStatus.FAILED))
         raise
     client.set_terminated(run_id)
+    if settings.link_run:
+        _link_from(client, settings.link_run, run_link(tracking_uri, experiment_id, run_id))
     return run_id
+
+
+def _link_from(client, source_run_id: str, link: str) -> None:
+    """Tags on ``source_run_id`` (a sweep's parent run) pointing at the comparison run; its
+    description (``mlflow.note.content``, shown on the run page) links to it too."""
+    try:
+        client.set_tag(source_run_id, "comparison_report", link)
+        note = f"Comparison report: [{link}]({link}) (`report.html` among its artifacts)"
+        client.set_tag(source_run_id, "mlflow.note.content", note)
+    except Exception as exc:  # noqa: BLE001 -- the report exists; only the link is missing
+        print(f"compare: could not link run {source_run_id} to the report: {exc}")
 
 
 def _group_by(settings: CompareSettings) -> str:

@@ -57,6 +57,7 @@ class CompareSettings:
     seed: int = 0
     log_to_mlflow: bool = True
     comparison_experiment: str = "comparison"
+    link_run: str | None = None  # a run (a sweep's parent) that gets a link to the comparison
     plot_dpi: int = 90
     plot_workers: int = 0
     page_size: int = 1000
@@ -116,6 +117,7 @@ class CompareSettings:
             comparison_experiment=_str(
                 mlflow_cfg.get("experiment", defaults.comparison_experiment), "mlflow.experiment"
             ),
+            link_run=_optional_str(mlflow_cfg.get("link_run"), "mlflow.link_run"),
             plot_dpi=_int(plots.get("dpi", defaults.plot_dpi), "plots.dpi"),
             plot_workers=_int(plots.get("workers", defaults.plot_workers), "plots.workers"),
             page_size=_int(cfg.get("page_size", defaults.page_size), "page_size"),
@@ -224,3 +226,37 @@ def _bool(value: Any, key: str) -> bool:
     if not isinstance(value, bool):
         raise SettingsError(f"{key}={value!r} must be true or false")
     return value
+
+
+def _is_override(token: str) -> bool:
+    key = token.lstrip("+~").split("=", 1)[0]
+    return "=" in token and bool(re.fullmatch(r"[A-Za-z_][\w.@/-]*", key))
+
+
+def quote_filter(argv: Sequence[str]) -> list[str]:
+    """Command-line arguments with an unquoted ``filter=...`` made into the quoted string
+    Hydra's override grammar needs: ``filter=tags.dataset='moons'`` and, as a shell splits it,
+    ``filter=tags.dataset = 'moons'`` (the words up to the next ``key=value``) both become
+    ``filter="tags.dataset = 'moons'"``. A value already in quotes is left as it is.
+
+    >>> quote_filter(["name=x", "filter=tags.dataset", "=", "'moons'", "seed=1"])
+    ['name=x', 'filter="tags.dataset = \\'moons\\'"', 'seed=1']
+    >>> quote_filter(['filter="attributes.status = \\'FINISHED\\'"'])
+    ['filter="attributes.status = \\'FINISHED\\'"']
+    """
+    out: list[str] = []
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token.startswith("filter=") or token[len("filter=") :][:1] in ("'", '"'):
+            out.append(token)
+            continue
+        words = [token[len("filter=") :]]
+        while i < len(tokens) and not _is_override(tokens[i]):
+            words.append(tokens[i])
+            i += 1
+        value = " ".join(w for w in words if w)
+        out.append('filter="' + value.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return out

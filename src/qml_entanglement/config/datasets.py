@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 from omegaconf import SI
 
@@ -27,6 +28,26 @@ class _Tabular:
     test_size: float = setting(0.25, gt=0.0, lt=1.0)  # fraction of the samples
     pca: bool = False  # reduce to num_features by PCA (fitted on the training split)
     feature_range: list[float] | None = setting(factory=lambda: [0.0, PI])  # null: raw features
+
+
+@dataclass
+class _FixedWidth(_Tabular):
+    """A data set with a fixed number of features (``native_features``)."""
+
+    # more qubits than features: repeat = cycle the features over the qubits ([x0, x1, x0, x1]);
+    # pad = the extra qubits get the lowest feature value (no data); none = refuse
+    fill: str = setting("none", choices=("none", "repeat", "pad"))
+    # how many features the data set has (None: as many as asked for, e.g. make_blobs)
+    native_features: ClassVar[int | None] = None
+
+    def check(self, cfg) -> None:
+        native = self.native_features
+        if native is not None and self.num_features > native and self.fill == "none":
+            raise ConfigError(
+                f"dataset.num_features={self.num_features} is more than the {native} features "
+                f"of {self.name}; set dataset.fill=repeat (features cycled over the qubits) or "
+                f"dataset.fill=pad (the extra qubits get no data), or at most {native}"
+            )
 
 
 @option("dataset", "ad_hoc")
@@ -69,9 +90,10 @@ class Blobs(_Tabular):
 
 @option("dataset", "moons")
 @dataclass
-class Moons(_Tabular):
+class Moons(_FixedWidth):
     """sklearn ``make_moons`` (two features)."""
 
+    native_features: ClassVar[int | None] = 2
     _target_: str = "qml_entanglement.data.datasets.load_moons"
     name: str = "moons"
     n_samples: int = setting(100, ge=4)
@@ -80,9 +102,10 @@ class Moons(_Tabular):
 
 @option("dataset", "circles")
 @dataclass
-class Circles(_Tabular):
+class Circles(_FixedWidth):
     """sklearn ``make_circles`` (two features)."""
 
+    native_features: ClassVar[int | None] = 2
     _target_: str = "qml_entanglement.data.datasets.load_circles"
     name: str = "circles"
     n_samples: int = setting(100, ge=4)
@@ -92,9 +115,10 @@ class Circles(_Tabular):
 
 @option("dataset", "iris")
 @dataclass
-class Iris(_Tabular):
+class Iris(_FixedWidth):
     """Two iris classes (setosa vs versicolor by default); PCA from four features."""
 
+    native_features: ClassVar[int | None] = 4
     _target_: str = "qml_entanglement.data.datasets.load_iris"
     name: str = "iris"
     classes: list[int] = setting(factory=lambda: [0, 1])
@@ -103,9 +127,10 @@ class Iris(_Tabular):
 
 @option("dataset", "breast_cancer")
 @dataclass
-class BreastCancer(_Tabular):
+class BreastCancer(_FixedWidth):
     """Wisconsin breast cancer: 30 features, PCA to one per qubit."""
 
+    native_features: ClassVar[int | None] = 30
     _target_: str = "qml_entanglement.data.datasets.load_breast_cancer"
     name: str = "breast_cancer"
     num_features: int = setting(4, ge=1)

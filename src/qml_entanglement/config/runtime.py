@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from omegaconf import SI
 
+from ..figure_output import FORMATS
 from ..tracking.uri import uri_problem
 from .fields import ConfigError, setting
 from .store import option
@@ -116,8 +117,20 @@ class Tracking:
     # run, inline in sweeps
     writer: str = setting("auto", choices=("auto", "process", "inline"))
     artifacts: bool = True
+    # per-run figures: null = png, svg and pdf for a single run, png alone in a sweep (about
+    # 1 s less per run; the sweep's comparison report has every format)
+    figure_formats: list[str] | None = None
+    # the circuit drawn with qiskit's matplotlib drawer as circuit.svg (single runs; sweeps too
+    # when true; null = single runs only)
+    circuit_image: bool | None = None
 
     def check(self, cfg) -> None:
+        for fmt in self.figure_formats or ():
+            if fmt not in FORMATS:
+                raise ConfigError(
+                    f"tracking.figure_formats={list(self.figure_formats)} is not allowed; "
+                    f"choose from: {', '.join(FORMATS)}"
+                )
         problem = uri_problem(str(self.uri)) if self.uri else None
         if problem:
             raise ConfigError(f"tracking.uri: {problem}")

@@ -55,9 +55,13 @@ def _finish(
     feature_range: tuple[float, float] | None,
     stratify: bool = True,
     facts: dict[str, float] | None = None,
+    fill: str = "none",
 ) -> Dataset:
-    """Split (seeded; stratified unless ``stratify=False``), reduce by PCA if asked, and scale
-    into ``feature_range``.
+    """Split (seeded; stratified unless ``stratify=False``), reduce by PCA if asked, scale
+    into ``feature_range``, and with fewer features than ``num_features`` fill the extra
+    columns: ``fill="repeat"`` cycles the features (``[x0, x1, x0, x1]``, as data re-uploading
+    studies do), ``fill="pad"`` gives them the lowest value of ``feature_range`` (0 without
+    one), i.e. the extra qubits carry no data.
 
     PCA and the scaler are fitted on the training split only.
     """
@@ -71,10 +75,11 @@ def _finish(
             f"dataset '{name}' has {raw} features but the model has {num_features} qubits; "
             "set dataset.pca=true to reduce it, or use more qubits"
         )
-    if raw < num_features:
+    if raw < num_features and fill == "none":
         raise ValueError(
             f"dataset '{name}' has only {raw} features; dataset.num_features={num_features} "
-            f"must be at most {raw}"
+            f"needs dataset.fill=repeat (features cycled over the qubits) or dataset.fill=pad "
+            f"(the extra qubits get no data), or at most {raw} features"
         )
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=test_size, random_state=seed, stratify=y if stratify else None
@@ -85,7 +90,17 @@ def _finish(
     if feature_range is not None:
         scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
         x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    if raw < num_features:
+        low = feature_range[0] if feature_range is not None else 0.0
+        x_train, x_test = (_filled(part, num_features, fill, low) for part in (x_train, x_test))
     return Dataset(name, x_train, y_train, x_test, y_test, dict(facts or {}))
+
+
+def _filled(x: np.ndarray, width: int, fill: str, low: float) -> np.ndarray:
+    """``x`` widened to ``width`` columns: its columns cycled (``repeat``) or ``low`` (``pad``)."""
+    if fill == "repeat":
+        return x[:, np.arange(width) % x.shape[1]]
+    return np.hstack([x, np.full((len(x), width - x.shape[1]), low)])
 
 
 def load_ad_hoc(

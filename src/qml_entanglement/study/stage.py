@@ -87,10 +87,13 @@ def _signature(history: RunHistory) -> tuple:
 
 
 def group_variants(histories: Sequence[RunHistory]) -> dict[str, Variant]:
-    """Runs by run name; per name the newest configuration, one run (the newest) per seed."""
+    """Runs by configured name (the ``run_name`` param; the displayed MLflow name adds the
+    overridden values, seeds included); per name the newest configuration, one run (the
+    newest) per seed."""
     by_name: dict[str, list[RunHistory]] = {}
     for history in histories:
-        by_name.setdefault(history.run.run_name, []).append(history)
+        name = history.run.params.get("run_name") or history.run.run_name
+        by_name.setdefault(name, []).append(history)
     variants = {}
     for name, members in sorted(by_name.items()):
         members = sorted(members, key=lambda h: h.run.start_time, reverse=True)

@@ -3,8 +3,9 @@
 Reads ``DIR/sweep.json`` (written by the sweep callback) and runs the project's
 ``pipelines/compare.py`` (found from this package, whatever the working directory) on the
 sweep's finished runs, in the sweep's own tracking store, into ``reports/sweep-<id>/``, grouped
-as the sweep's config says (``sweep.group_by``). Extra arguments are passed on to the comparison
-as Hydra overrides.
+as the sweep's config says (``sweep.group_by``); the sweep's parent run gets a link to the
+comparison's run (tag ``comparison_report`` and its description). Extra arguments are passed
+on to the comparison as Hydra overrides.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def compare_command(record: dict, extra: list[str] | None = None) -> list[str]:
         f"name=sweep-{sweep_id}",
         f"tracking.uri='{record['tracking_uri']}'",
         *([f"group_by=[{','.join(group_by)}]"] if group_by else []),
+        *([f"mlflow.link_run={record['parent_run_id']}"] if record.get("parent_run_id") else []),
         *(extra or []),
     ]
 

@@ -22,6 +22,7 @@ import atexit
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -35,22 +36,42 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict, read_write
 
 from ..tracking.uri import redact, redact_file, redact_logging
-from .outcomes import FAILED, JobOutcome, clear_outcomes, count, format_summary, read_outcomes
+from .outcomes import (
+    FAILED,
+    OUTCOME_FILE,
+    JobOutcome,
+    clear_outcomes,
+    count,
+    format_summary,
+    progress_line,
+    read_outcomes,
+)
 from .workers import joblib_settings, start_warm_workers, uses_joblib
 
 log = logging.getLogger(__name__)
 
 ENV_SWEEP_ID = "QML_SWEEP_ID"
 ENV_PARENT_RUN_ID = "QML_SWEEP_PARENT_RUN_ID"
+ENV_JOBS = "QML_SWEEP_JOBS"  # for the jobs' [k/N] progress lines
+ENV_STARTED = "QML_SWEEP_STARTED"
 RECORD_FILE = "sweep.json"
 
 
 class SweepCallback(Callback):
-    """Store, parent run, per-job outcome records and summary for every multirun."""
+    """Store, parent run, per-job outcome records and summary for every multirun.
 
-    def __init__(self, exit_on_failure: bool = True, prewarm: bool = True) -> None:
+    ``prewarm`` and ``release_workers`` (joblib launcher) start the workers early and end them
+    at once after the last job; both use private joblib/loky APIs
+    (:mod:`~qml_entanglement.sweeps.library_internals`), and ``make bench`` measures a sweep
+    without them (``bench_sweep``, section ``private APIs``).
+    """
+
+    def __init__(
+        self, exit_on_failure: bool = True, prewarm: bool = True, release_workers: bool = True
+    ) -> None:
         self.exit_on_failure = exit_on_failure
         self.prewarm = prewarm
+        self.release_workers = release_workers
         self._launcher_is_joblib = False
         self._workers: dict[str, Any] | None = None
         self._state: dict[str, Any] | None = None
@@ -102,12 +123,20 @@ class SweepCallback(Callback):
             "tic": tic,
         }
         parent_run_id = parent["parent_run_id"]
-        _pass_to_jobs(config, {ENV_SWEEP_ID: identity, ENV_PARENT_RUN_ID: parent_run_id})
+        jobs = self._state["expected_jobs"]
+        _pass_to_jobs(
+            config,
+            {
+                ENV_SWEEP_ID: identity,
+                ENV_PARENT_RUN_ID: parent_run_id,
+                ENV_JOBS: "" if jobs is None else str(jobs),
+                ENV_STARTED: f"{self._state['started']:.3f}",
+            },
+        )
         self._write_record(status="RUNNING")
         atexit.register(self._close_at_exit)
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
         signal.signal(signal.SIGINT, _stop_once)
-        jobs = self._state["expected_jobs"]
         print(
             f"sweep {identity}: {jobs if jobs is not None else '?'} jobs, "
             f"{'resumed ' if parent['resumed'] else ''}parent run {parent_run_id}, "
@@ -121,7 +150,7 @@ class SweepCallback(Callback):
         except Exception as exc:  # Hydra would only warn; the sweep's status must show it
             print(f"sweep: cannot close: {type(exc).__name__}: {exc}", file=sys.stderr)
             failed = True
-        if self._launcher_is_joblib:
+        if self._launcher_is_joblib and self.release_workers:
             from .workers import release_workers
 
             release_workers()
@@ -134,6 +163,12 @@ class SweepCallback(Callback):
             return
         outcome = _outcome_of(job_return)
         outcome.write(config.hydra.runtime.output_dir)
+        done = len(list(Path(str(config.hydra.sweep.dir)).glob(f"*/{OUTCOME_FILE}")))
+        total = os.environ.get(ENV_JOBS) or None
+        started = os.environ.get(ENV_STARTED)
+        elapsed = time.time() - float(started) if started else None
+        line = progress_line(outcome, done, int(total) if total else None, elapsed)
+        print(line, flush=True)
 
     # ----------------------------------------------------------------------------- closing
     def _close(self, interrupted: bool = False) -> bool:
@@ -176,6 +211,7 @@ class SweepCallback(Callback):
                 wall_seconds=wall,
                 parent_run_id=state["parent_run_id"],
                 tracking_uri=redact(state["tracking_uri"]),
+                experiment_id=state.get("experiment_id"),
             ),
             flush=True,
         )

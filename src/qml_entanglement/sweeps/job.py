@@ -61,6 +61,7 @@ def run_sweep_job(cfg: DictConfig, overrides: list[str]) -> dict:
         else:
             outcome.status = summary["status"]
             outcome.run_id = summary["run_id"]
+            outcome.run_name = summary.get("run_name")
             loss = summary.get("loss")
             outcome.loss = None if loss is None else float(loss)
             outcome.timings = dict(summary.get("timings", {}))

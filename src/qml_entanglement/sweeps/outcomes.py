@@ -32,6 +32,7 @@ class JobOutcome:
     status: str
     overrides: list[str]
     run_id: str | None = None
+    run_name: str | None = None
     error: str | None = None
     loss: float | None = None
     seconds: float = 0.0
@@ -94,8 +95,10 @@ def format_summary(
     wall_seconds: float,
     parent_run_id: str | None,
     tracking_uri: str,
+    experiment_id: str | None = None,
 ) -> str:
-    """The closing lines of a sweep: counts, each failed job with its error, where to look."""
+    """The closing lines of a sweep: counts, each failed job with its error, where to look
+    (once, for the whole sweep: the experiment's runs table in the UI's training view)."""
     lines = [
         f"sweep {sweep_id}: {counts['total']} jobs in {wall_seconds:.1f} s: "
         f"{counts['finished']} finished, {counts['skipped']} skipped (already finished), "
@@ -111,7 +114,45 @@ def format_summary(
             lines.append(f"  FAILED {' '.join(outcome.overrides)}: {outcome.error}")
     lines.append(f"  parent run {parent_run_id} in {tracking_uri}")
     lines.append(f'  its runs: filter "{compare_filter(sweep_id)}"')
+    if experiment_id is not None:
+        from ..tracking.ui_links import experiment_link, view_hint
+
+        link = experiment_link(tracking_uri, experiment_id)
+        lines.append(f"  view it: {view_hint(tracking_uri)} {link}")
     return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    """``42 s``, ``3 min 05 s``, ``1 h 02 min``."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def progress_line(outcome: JobOutcome, done: int, total: int | None, elapsed: float | None) -> str:
+    """One console line per finished job: ``[k/N] <run name> FINISHED loss=... (t s), ETA``.
+
+    ``done`` jobs have ended (this one included) of ``total`` (None: unknown) in ``elapsed``
+    seconds since the sweep started; the ETA assumes the remaining jobs take as long on average
+    (with parallel workers that is wall time per job, not a job's own time).
+    """
+    name = outcome.run_name or " ".join(outcome.overrides) or "job"
+    line = f"[{done}/{total if total is not None else '?'}] {name} {outcome.status}"
+    if outcome.status == FAILED:
+        line += f": {(outcome.error or '').splitlines()[0][:160] if outcome.error else ''}"
+    elif outcome.status == SKIPPED:
+        line += " (already finished)"
+    elif outcome.loss is not None:
+        line += f" loss={outcome.loss:.4f}"
+    line += f" ({outcome.seconds:.1f} s)"
+    if total is not None and elapsed is not None and 0 < done < total:
+        line += f", ETA {_duration(elapsed / done * (total - done))}"
+    return line
 
 
 def compare_filter(sweep_id: str) -> str:

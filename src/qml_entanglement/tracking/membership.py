@@ -69,6 +69,7 @@ def skipped_summary(run, uri: str) -> dict[str, Any]:
     """What :func:`~qml_entanglement.training.run_experiment` returns for a skipped job."""
     return {
         "run_id": run.info.run_id,
+        "run_name": run.info.run_name,
         "experiment_id": run.info.experiment_id,
         "status": "SKIPPED",
         "tracking_uri": uri,

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from ..figure_output import FORMATS
 from ..training.callbacks import Callback
 from . import membership
-from .run_identity import config_hash, run_params, run_tags
+from .run_identity import config_hash, run_name, run_params, run_tags
 from .store import ensure_experiment, ensure_store, resolve_tracking_uri
+from .ui_links import run_link, view_hint
 from .uri import preflight, redact
 from .writer import start_writer, wants_writer
 
@@ -51,8 +53,14 @@ class MLflowTracking(Callback):
         flush_seconds: float,
         writer: str,
         artifacts: bool,
+        figure_formats: list[str] | None = None,
+        circuit_image: bool | None = None,
     ):
         self.config, self.overrides = config, overrides
+        self.name = run_name(str(config.run_name), overrides)  # the MLflow run's name
+        single = membership.sweep_id_of(config) is None
+        self.figure_formats = tuple(figure_formats or (FORMATS if single else ("png",)))
+        self.circuit_image = single if circuit_image is None else circuit_image
         self.uri = resolve_tracking_uri(uri)
         self.experiment_name, self.flush_seconds = experiment, flush_seconds
         self.writer_mode, self.artifacts = writer, artifacts
@@ -99,7 +107,7 @@ class MLflowTracking(Callback):
         self.run = RunLogger(
             self.uri,
             self.experiment_name,
-            cfg.run_name,
+            self.name,
             tags,
             flush_seconds=self.flush_seconds,
             writer=writer,
@@ -139,6 +147,7 @@ class MLflowTracking(Callback):
                 self._tmp.cleanup()
         self.summary = {
             "run_id": self.run.run_id,
+            "run_name": self.run.run_name,
             "experiment_id": self.run.experiment_id,
             "status": "FINISHED",
             "tracking_uri": self.uri,
@@ -162,6 +171,8 @@ class MLflowTracking(Callback):
         run.log_text("parameter,value\n" + rows, "final_parameters.csv")
         circuit = experiment.model.feature_map.compose(experiment.model.ansatz)
         run.log_text(str(circuit.draw(output="text", fold=-1)), "circuit.txt")
+        if self.circuit_image:
+            run.log_artifact(_circuit_svg(circuit, self.artifact_dir / "circuit.svg"))
         evaluations = getattr(experiment.optimizer, "evaluations", None)
         if evaluations:  # every loss evaluation of an optimizer that keeps them
             text = "".join(f"{i},{v!r}\n" for i, v in enumerate(evaluations))
@@ -171,9 +182,22 @@ class MLflowTracking(Callback):
         """One line with the final metrics and where to see the run."""
         s = self.summary
         numbers = ", ".join(f"{k}={s[k]:.4f}" for k in (*SHOWN, "negativity") if k in s)
+        link = run_link(self.uri, s["experiment_id"], s["run_id"])
         print(
-            f"run {s['run_id']} FINISHED: {numbers}\n"
-            f"  view it: make ui, then open http://127.0.0.1:5000/#/experiments/"
-            f"{s['experiment_id']}/runs/{s['run_id']}",
+            f"run {s['run_id']} FINISHED: {numbers}\n  view it: {view_hint(self.uri)} {link}",
             file=sys.stderr,
         )
+
+
+def _circuit_svg(circuit, path: Path) -> Path:
+    """The circuit drawn by qiskit's matplotlib drawer, as SVG (text as text)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure = circuit.draw(output="mpl", fold=-1)
+    with matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(figure)
+    return path

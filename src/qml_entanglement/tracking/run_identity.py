@@ -77,3 +77,35 @@ def run_tags(
         "entanglement_metrics": ",".join(metric_names),
         **sweep_tags(cfg),
     }
+
+
+# Overrides a run's name leaves out: choices already in the base name (``<model>-<dataset>``),
+# and where and how the run is tracked rather than what it is.
+_IN_BASE_NAME = ("experiment", "model", "dataset")
+_UNNAMED = ("force", "tracking", "hydra", "sweep")
+NAME_LENGTH = 120  # MLflow keeps 250 characters; a chart legend shows far fewer
+
+
+def run_name(base: str, overrides: list[str]) -> str:
+    """``base`` plus every value overridden on the command line or by a sweep, each as its
+    last key component: ``vqc-blobs`` with ``dataset.cluster_std=2.0 seed=3`` gives
+    ``vqc-blobs cluster_std=2.0 seed=3``. An explicit ``run_name=...`` is kept as given.
+
+    >>> run_name("vqc-blobs", ["dataset.cluster_std=2.0", "model/ansatz=efficient_su2", "seed=3"])
+    'vqc-blobs cluster_std=2.0 ansatz=efficient_su2 seed=3'
+    >>> run_name("x", ["run_name=mine", "seed=1"])
+    'x'
+    """
+    parts = []
+    for override in overrides:
+        key, sep, value = override.lstrip("+~").partition("=")
+        if not sep:
+            continue
+        if key == "run_name":
+            return base
+        head = key.replace("/", ".").split(".")
+        if head[0] in _UNNAMED or (len(head) == 1 and head[0] in _IN_BASE_NAME):
+            continue
+        parts.append(f"{head[-1].split('@')[0]}={redact(value)}")
+    name = " ".join([base, *parts])
+    return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 3] + "..."

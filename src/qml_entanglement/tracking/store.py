@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from .ui_links import EXPERIMENT_KIND_TAG
 from .uri import DEFAULT_PORTS, preflight
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
@@ -108,7 +109,10 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
         try:
             location = artifact_root(uri)
             location = f"{location}/{name}" if location else None
-            return client.create_experiment(name, artifact_location=location)
+            # for UIs that read it: a model-training experiment, not a GenAI one
+            return client.create_experiment(
+                name, artifact_location=location, tags=dict([EXPERIMENT_KIND_TAG])
+            )
         except Exception:  # created concurrently through a tracking server
             experiment = client.get_experiment_by_name(name)
             if experiment is None:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..figure_output import FORMATS
+
 if TYPE_CHECKING:
     from .experiment import Experiment
     from .loop import TrainResult
@@ -57,10 +59,18 @@ class History(Callback):
 
 
 class HistoryFigures(Callback):
-    """Draws the loss and entanglement curves into ``<directory>/plots/`` at the end."""
+    """Draws the loss and entanglement curves into ``<directory>/plots/`` at the end (PNG, SVG,
+    PDF), titled ``title`` (the run), the loss axis naming ``loss_name``."""
 
-    def __init__(self, directory: Path):
+    def __init__(
+        self,
+        directory: Path,
+        title: str = "",
+        loss_name: str | None = None,
+        formats: tuple[str, ...] = FORMATS,
+    ):
         self.directory = Path(directory) / "plots"
+        self.title, self.loss_name, self.formats = title, loss_name, formats
         self.metrics: tuple[str, ...] = ()
 
     def on_train_start(self, experiment: Experiment) -> None:
@@ -70,7 +80,14 @@ class HistoryFigures(Callback):
         if result.history:
             from .history_figures import plot_history
 
-            plot_history(pd.DataFrame(result.history), self.metrics, self.directory)
+            plot_history(
+                pd.DataFrame(result.history),
+                self.metrics,
+                self.directory,
+                title=self.title,
+                loss_name=self.loss_name,
+                formats=self.formats,
+            )
 
 
 class ProgressBar(Callback):

@@ -13,6 +13,15 @@ from .experiment import build_experiment
 from .loop import train
 
 
+def _say(message: str) -> None:
+    """What a single run is doing while nothing else shows (stdout; errors go to stderr)."""
+    print(message, flush=True)
+
+
+def _silent(message: str) -> None:
+    pass
+
+
 def run_experiment(
     cfg: DictConfig, overrides: list[str] | None = None, *, progress: bool = True
 ) -> dict[str, Any]:
@@ -23,19 +32,35 @@ def run_experiment(
     Once the run exists, any exception (or Ctrl-C / SIGTERM) marks it FAILED, keeping every epoch
     logged so far. A sweep job whose config already FINISHED is skipped (status ``SKIPPED``)
     unless ``force=true``. ``summary["timings"]``: seconds building, training, tracking and
-    writing artifacts.
+    writing artifacts. ``progress``: a progress bar and a closing line with the run's link
+    (single runs; a sweep prints one line per job itself).
     """
     tic = time.perf_counter()
+    say = _say if progress else _silent
     validate(cfg)
     tracking = build(cfg.tracking)(config=cfg, overrides=list(overrides or []))
     if (twin := tracking.finished_twin()) is not None:
         return twin
+    say(
+        f"building: data set {cfg.dataset.name}, circuits on {cfg.model.num_qubits} qubits, "
+        "encodings"
+    )
     experiment = build_experiment(cfg)
     timings = {"build": time.perf_counter() - tic}
+    data = experiment.data
+    say(
+        f"training: {experiment.epochs} epochs on {len(data.y_train)} samples "
+        f"(built in {timings['build']:.1f} s)"
+    )
     folder = tracking.artifact_dir
-    callbacks = [History(folder), HistoryFigures(folder), tracking]
+    title = tracking.name if "seed=" in tracking.name else f"{tracking.name} (seed {cfg.seed})"
+    figures = HistoryFigures(
+        folder, title=title, loss_name=str(cfg.loss.name), formats=tracking.figure_formats
+    )
+    callbacks = [History(folder), figures, tracking]
     tic = time.perf_counter()
     train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
     timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values())
-    tracking.print_summary()
+    if progress:
+        tracking.print_summary()
     return {**tracking.summary, "timings": {**timings, **tracking.timings}}
