@@ -59,9 +59,19 @@ def test_make_sweep_in_parallel_into_a_fresh_store_then_compare(store_uri, tmp_p
     record = sweep_record(sweep_dir)
     assert record["counts"] == {"finished": 8, "skipped": 0, "failed": 0, "missing": 0, "total": 8}
     assert "8 finished, 0 skipped (already finished), 0 failed" in proc.stdout
+    # one line per job as it ends, [k/N] <run name> FINISHED loss=... (t s), then one link
+    progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    assert sorted(int(line[1 : line.index("/")]) for line in progress) == list(range(1, 9))
+    assert all("/8] vqc-ad_hoc" in line and " FINISHED loss=" in line for line in progress)
+    assert sum("ETA" in line for line in progress) >= 1
+    assert proc.stdout.count("view it:") == 1 and "workflowType=machine_learning" in proc.stdout
 
     parent, children = sweep_runs(store_uri, record["sweep_id"])
     assert parent.info.status == "FINISHED" and parent.data.metrics["jobs_finished"] == 8
+    # the parent run links to the comparison's run (set once the report exists)
+    parent = MlflowClient(store_uri).get_run(parent.info.run_id)
+    assert "#/experiments/" in parent.data.tags["comparison_report"]
+    assert "Comparison report" in parent.data.tags["mlflow.note.content"]
     assert len(children) == 8
     client = MlflowClient(store_uri)
     for run in children:

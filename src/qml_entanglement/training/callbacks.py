@@ -11,6 +11,7 @@ the progress bar are callbacks; the loop itself knows none of them.
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,7 @@ class HistoryFigures(Callback):
         self.directory = Path(directory) / "plots"
         self.title, self.loss_name, self.formats = title, loss_name, formats
         self.metrics: tuple[str, ...] = ()
+        self.seconds = 0.0  # spent drawing
 
     def on_train_start(self, experiment: Experiment) -> None:
         self.metrics = experiment.entanglement_metrics
@@ -80,6 +82,7 @@ class HistoryFigures(Callback):
         if result.history:
             from .history_figures import plot_history
 
+            tic = time.perf_counter()
             plot_history(
                 pd.DataFrame(result.history),
                 self.metrics,
@@ -88,6 +91,7 @@ class HistoryFigures(Callback):
                 loss_name=self.loss_name,
                 formats=self.formats,
             )
+            self.seconds += time.perf_counter() - tic
 
 
 class ProgressBar(Callback):

@@ -13,6 +13,8 @@ which remain entanglement measures for mixed states, and the purity as the measu
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..engine import program_unitary
@@ -21,9 +23,9 @@ from ..metrics import (
     catalogue,
     entangling_power,
     log_negativity,
-    meyer_wallach_haar_fraction,
+    meyer_wallach_haar_mean,
     negativity,
-    page_fraction,
+    page_half_cut,
     purity,
     single_qubit_measures,
 )
@@ -44,7 +46,9 @@ def entanglement_summary(
 
     ``half_cut=False`` leaves out the half-cut entropy and the Haar fractions;
     ``half_cut_subset`` (indices into ``states``) limits the half-cut entropy, the one metric
-    that needs an eigendecomposition per state, to those states (all when None).
+    that needs an eigendecomposition per state, to those states (all when None). The two
+    fractions are the batch means divided by their Haar values (their spread is the base
+    metric's, scaled, so it is not logged twice).
     """
     if states.ndim == 3:
         n = int(np.log2(states.shape[-1]))
@@ -58,21 +62,24 @@ def entanglement_summary(
     out.update(_mean_and_std("von_neumann_entropy", measures.entanglement_entropy))
     n = int(np.log2(states.shape[-1]))
     if half_cut and n >= 2:
-        fraction = meyer_wallach_haar_fraction(measures.meyer_wallach, n)
-        out.update(_mean_and_std("meyer_wallach_haar_fraction", fraction))
-        subset = states if half_cut_subset is None else states[half_cut_subset]
-        out.update(half_cut_summary(subset))
+        page, haar_q = _haar_means(n)
+        out["meyer_wallach_haar_fraction"] = out["meyer_wallach"] / haar_q
+        if n < 4:  # the half cut is qubit 0 alone: its entropy is already at hand
+            entropy = measures.entropies[..., 0]
+            if half_cut_subset is not None:
+                entropy = entropy[half_cut_subset]
+        else:
+            subset = states if half_cut_subset is None else states[half_cut_subset]
+            entropy = np.atleast_1d(bipartite_entropy(subset))
+        out.update(_mean_and_std("half_cut_entropy", entropy))
+        out["half_cut_page_fraction"] = out["half_cut_entropy"] / page
     return out
 
 
-def half_cut_summary(states: np.ndarray) -> dict[str, float]:
-    """``half_cut_entropy`` (bits) and ``half_cut_page_fraction`` of pure ``states`` (n >= 2),
-    batch means with their spread."""
-    n = int(np.log2(states.shape[-1]))
-    entropy = np.atleast_1d(bipartite_entropy(states))
-    out = _mean_and_std("half_cut_entropy", entropy)
-    out.update(_mean_and_std("half_cut_page_fraction", page_fraction(entropy, n)))
-    return out
+@functools.cache
+def _haar_means(n: int) -> tuple[float, float]:
+    """Page's half-cut entropy (bits) and the Meyer-Wallach mean of Haar states, n qubits."""
+    return float(page_half_cut(n)), float(meyer_wallach_haar_mean(n))
 
 
 def block_entangling_power(program, n_samples: int, seed: int):

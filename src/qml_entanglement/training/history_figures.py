@@ -18,7 +18,7 @@ from qml_entanglement.figure_output import FORMATS, figure_style, render
 from qml_entanglement.metrics.catalogue import axis_label, label
 
 SIZE = (5.0, 3.4)  # inches
-DPI = 150
+DPI = 110  # PNG (the vector formats are for print)
 
 
 @dataclass(frozen=True)

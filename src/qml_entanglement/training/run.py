@@ -60,7 +60,9 @@ def run_experiment(
     callbacks = [History(folder), figures, tracking]
     tic = time.perf_counter()
     train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
-    timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values())
+    timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - figures.seconds
     if progress:
         tracking.print_summary()
-    return {**tracking.summary, "timings": {**timings, **tracking.timings}}
+    timings.update(tracking.timings)
+    timings["artifacts"] = timings.get("artifacts", 0.0) + figures.seconds  # plots are artifacts
+    return {**tracking.summary, "timings": timings}
