@@ -130,6 +130,18 @@ def test_measurement_rows():
     assert measurements.format_table(rows)
 
 
+def test_peer_agrees_with_our_engine_on_workload_s():
+    """TensorCircuit-NG on JAX and our engine, each in its own process: same first loss and
+    gradient (an independent simulator as the oracle), and the row reports both timings."""
+    peer = _load("bench_peer")
+    ours = peer._measure("ours", "S", 2, 40, 2)
+    theirs = peer._measure("peer", "S", 2, 40, 2)
+    assert abs(ours["loss"] - theirs["loss"]) < 1e-10
+    assert max(abs(a - b) for a, b in zip(ours["grad"], theirs["grad"], strict=True)) < 1e-10
+    for result in (ours, theirs):
+        assert _positive_finite(result["seconds"]) and _positive_finite(result["rss_mb"])
+
+
 def test_runner_reports_a_failing_benchmark_and_writes_json(tmp_path, monkeypatch, capsys):
     runner = _load("run")
     (tmp_path / "bench_fine.py").write_text(

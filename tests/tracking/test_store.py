@@ -39,3 +39,17 @@ def test_a_store_without_its_marker_is_created_under_the_lock(store_uri):
         fcntl.flock(held, fcntl.LOCK_UN)
     worker.join(timeout=60)
     assert not worker.is_alive() and db.with_name("mlflow.db.ready").exists()
+
+
+def test_database_stores_get_an_explicit_artifact_root(monkeypatch, tmp_path):
+    from qml_entanglement.tracking.store import ARTIFACT_ROOT_VARIABLE, artifact_root
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(ARTIFACT_ROOT_VARIABLE, raising=False)
+    uri = "postgresql://me@db:5432/mlflow"
+    assert artifact_root(uri) == (tmp_path / "mlruns" / "artifacts").as_uri()
+    monkeypatch.setenv(ARTIFACT_ROOT_VARIABLE, str(tmp_path / "shared"))
+    assert artifact_root(uri) == (tmp_path / "shared").as_uri()
+    assert artifact_root("http://127.0.0.1:5000") is None  # a server decides itself
+    db = tmp_path / "x" / "mlflow.db"
+    assert artifact_root(f"sqlite:///{db}") == (tmp_path / "x" / "artifacts").as_uri()

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from qml_entanglement.compare.grouping import Group, Grouping
-from qml_entanglement.compare.trends import change_from_start, final_value
+from qml_entanglement.compare.trends import change_from_start, feature_map_baseline, final_value
 
 CONTROL_KEYS = (
     "model.ansatz.entanglement",
@@ -73,6 +73,9 @@ def _quantities(group: Group, loss_metric: str) -> dict[str, list[float]]:
         out[f"change of {metric} from step 0"] = [
             change_from_start(h.frame, metric) for h in group.histories
         ]
+        added = [feature_map_baseline(h.frame, metric)[1] for h in group.histories]
+        if any(math.isfinite(a) for a in added):
+            out[f"final {metric} above the feature map's"] = added
     return out
 
 

@@ -171,6 +171,18 @@ def _movement(row: pd.Series, level: float) -> str:
     if math.isfinite(low):
         text += f", {level:.0%} CI {low:+#.3g} to {high:+#.3g}"
     text += ")"
+    added = _get(row, "change_from_feature_map_mean")
+    if math.isfinite(added):
+        text += (
+            f"; the feature map alone gives {_get(row, 'feature_map_baseline_mean'):#.3g}, so "
+            f"the trained block ends {added:+#.3g} above it"
+        )
+        low, high = (
+            _get(row, "change_from_feature_map_ci_low"),
+            _get(row, "change_from_feature_map_ci_high"),
+        )
+        if math.isfinite(low):
+            text += f" ({level:.0%} CI {low:+#.3g} to {high:+#.3g})"
     share = _get(row, "rises_then_falls_share")
     n = int(_get(row, "n_runs"))
     if math.isfinite(share) and share > 0:

@@ -88,7 +88,12 @@ def _trend(trend: pd.DataFrame | None, level: float) -> dict[str, float]:
         return {}
     change, low, high = mean_interval(trend["change"], level)
     verdicts = trend["rises_then_falls"].dropna()
+    over_feature_map = mean_interval(trend["change_from_feature_map"], level)
     return {
+        "feature_map_baseline_mean": float(trend["feature_map_baseline"].mean()),
+        "change_from_feature_map_mean": over_feature_map[0],
+        "change_from_feature_map_ci_low": over_feature_map[1],
+        "change_from_feature_map_ci_high": over_feature_map[2],
         "start_mean": float(trend["start"].mean()),
         "end_mean": float(trend["end"].mean()),
         "change_mean": change,

@@ -1,7 +1,10 @@
 """Shape of each metric over training: start, end, change, peak, rise-then-fall; mean curves.
 
 Epoch 0 is the initial parameters (before any update), so ``start`` is the value the circuit
-begins with and ``end`` the value after the last epoch.
+begins with and ``end`` the value after the last epoch. Runs that log their feature map's own
+entanglement (the metric ``m`` of the encoded states alone, with ``m_change`` = ``m`` minus it
+at every step) also get ``feature_map_baseline`` and ``change_from_feature_map`` (the final
+``m_change``): what the trained block adds to the data encoding's entanglement.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ TREND_COLUMNS = (
     "start",
     "end",
     "change",
+    "feature_map_baseline",
+    "change_from_feature_map",
     "epoch_of_max",
     "max_value",
     "rises_then_falls",
@@ -44,6 +49,19 @@ class Trend:
     max_value: float
     rises_then_falls: bool
     n_epochs: int
+
+
+def feature_map_baseline(frame: pd.DataFrame, metric: str) -> tuple[float, float]:
+    """(the feature map's own value of *metric*, the final value minus it) from the run's
+    ``<metric>_change`` column; NaNs when the run does not log it."""
+    column = f"{metric}_change"
+    if column not in frame or metric not in frame:
+        return math.nan, math.nan
+    both = frame[[metric, column]].dropna()
+    if both.empty:
+        return math.nan, math.nan
+    baseline = float((both[metric] - both[column]).iloc[0])
+    return baseline, float(both[column].iloc[-1])
 
 
 def final_value(frame: pd.DataFrame, column: str) -> float:
@@ -120,12 +138,15 @@ def trend_table(grouping: Grouping, loss_metric: str, tolerance: float) -> pd.Da
             epochs = history.frame.index.to_numpy()
             for metric in (loss_metric, *history.entanglement_metrics):
                 values = history.frame[metric].to_numpy(dtype=float)
+                baseline, added = feature_map_baseline(history.frame, metric)
                 row = {
                     "run_id": run.run_id,
                     "group": group.label,
                     "seed": run.seed,
                     "metric": metric,
                     **asdict(describe(epochs, values, tolerance)),
+                    "feature_map_baseline": baseline,
+                    "change_from_feature_map": added,
                     "note": "",
                 }
                 if degenerate(values, info(metric).scale):

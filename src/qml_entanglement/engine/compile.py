@@ -9,6 +9,9 @@ Every instruction becomes one of three kinds of operation on a batch of statevec
 * ``perm``  -- a permutation with phases (``x``, ``y``, ``cx``, ``swap``, ``ccx``, ...).
 * ``dense`` -- any other gate on ``k`` qubits, as a ``2**k x 2**k`` matrix; a parametric one
   ``exp(-i angle K)`` stores the eigen-decomposition of ``K``.
+* ``diags`` -- a run of diagonal gates, fixed and parametric, merged into one pass (data
+  encodings only, :func:`fuse_diagonal_runs`): ``exp(-i sum_g angle_g k_g) * fixed``, the
+  exponent for the whole batch from one matrix product.
 
 A parametric gate is accepted when its matrix is ``exp(-i angle K)`` for a fixed Hermitian
 generator ``K`` (true of ``rx, ry, rz, p, rxx, ryy, rzz, rzx, cp, crx, cry, crz`` and any other
@@ -40,13 +43,15 @@ class CircuitCompileError(ValueError):
 class Op:
     """One operation of a compiled program (see module docstring for the kinds)."""
 
-    kind: str  # "diag" | "perm" | "dense"
+    kind: str  # "diag" | "perm" | "dense" | "diags"
     qubits: tuple[int, ...]
     name: str
-    angle: int | None = None  # row in the program's angle table, None for fixed gates
+    # row in the program's angle table, None for fixed gates; diags: the rows of its gates
+    angle: int | np.ndarray | None = None
     phases: np.ndarray | None = None  # diag: phases (fixed) or generator diagonal (parametric)
     perm: np.ndarray | None = None  # perm: out[:, i] = phases[i] * in[:, perm[i]]
-    matrix: np.ndarray | None = None  # dense fixed matrix, or dense generator K (parametric)
+    # dense fixed matrix, or dense generator K (parametric); diags: generator diagonals (G, 2**n)
+    matrix: np.ndarray | None = None
     eigvals: np.ndarray | None = None  # dense parametric: K = V diag(eigvals) V^H
     eigvecs: np.ndarray | None = None
 
@@ -206,6 +211,7 @@ def compile_circuit(
     parameters: Sequence[Parameter] | None = None,
     *,
     allow_nonlinear: bool = False,
+    fuse_diagonals: bool = False,
 ) -> Program:
     """Compile ``circuit`` into a :class:`Program` over ``parameters`` (default: all, sorted).
 
@@ -219,6 +225,10 @@ def compile_circuit(
     allow_nonlinear
         Accept gate angles that are non-affine expressions of the parameters (data encoding);
         such programs cannot be differentiated.
+    fuse_diagonals
+        Merge runs of diagonal and permutation gates into one permutation and one ``diags``
+        op (:func:`fuse_diagonal_runs`); for programs that are never differentiated (data
+        encodings: the ZZ feature map's phases are then one matrix product and one ``exp``).
 
     Raises
     ------
@@ -233,10 +243,65 @@ def compile_circuit(
         names = ", ".join(sorted(p.name for p in unknown))
         raise CircuitCompileError(f"circuit parameters not in the parameter list: {names}")
     compiler = _Compiler(circuit.num_qubits, params, allow_nonlinear)
-    ops = compiler.compile(circuit)
-    return Program(
-        circuit.num_qubits, params, fuse_fixed_ops(ops, circuit.num_qubits), compiler.angle_table()
+    ops = fuse_fixed_ops(compiler.compile(circuit), circuit.num_qubits)
+    if fuse_diagonals:
+        ops = fuse_diagonal_runs(ops, circuit.num_qubits)
+    return Program(circuit.num_qubits, params, ops, compiler.angle_table())
+
+
+def fuse_diagonal_runs(ops: list[Op], n: int) -> list[Op]:
+    """Merge each run of diagonal (fixed or parametric) and permutation ops into at most one
+    permutation followed by one ``diags`` op.
+
+    A permutation after a diagonal moves in front of it by permuting the diagonal:
+    ``(d * x)[p] = d[p] * x[p]``. So a run is ``out = f * exp(-i sum_g a_g k_g) * in[P]``,
+    kept as ``P`` (a ``perm`` op, phases 1) and ``f``, ``k_g`` and the angle rows ``g``.
+    """
+    fused: list[Op] = []
+    run: list[Op] = []
+    for op in [*ops, None]:
+        if op is not None and op.kind in ("diag", "perm"):
+            run.append(op)
+            continue
+        fused.extend(_merged_run(run, n) if len(run) > 1 else run)
+        run = []
+        if op is not None:
+            fused.append(op)
+    return fused
+
+
+def _merged_run(run: list[Op], n: int) -> list[Op]:
+    perm = np.arange(2**n)
+    fixed = np.ones(2**n, dtype=complex)
+    generators: list[np.ndarray] = []
+    rows: list[int] = []
+    for op in run:
+        if op.kind == "perm":  # out = ph * (f * exp(..) * in[P])[p]
+            phases = op.phases if op.phases is not None else 1.0
+            fixed = phases * fixed[op.perm]
+            generators = [k[op.perm] for k in generators]
+            perm = perm[op.perm]
+        elif op.angle is None:
+            fixed = fixed * op.phases
+        else:
+            generators.append(np.real(op.phases))
+            rows.append(op.angle)
+    qubits = tuple(sorted({q for op in run for q in op.qubits}))
+    name = "+".join(op.name for op in run)
+    out = []
+    if not np.array_equal(perm, np.arange(2**n)):
+        out.append(Op("perm", qubits, name, perm=perm, phases=np.ones(2**n, dtype=complex)))
+    out.append(
+        Op(
+            "diags",
+            qubits,
+            name,
+            angle=np.array(rows, dtype=int) if rows else None,
+            phases=fixed,
+            matrix=np.array(generators).reshape(len(generators), 2**n),
+        )
     )
+    return out
 
 
 def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:

@@ -90,8 +90,24 @@ def rotation_matrix(op: Op, angle, adjoint: bool = False) -> np.ndarray:
     return matrix.real if op.real_rotation else matrix
 
 
+def _apply_diagonals(psi: np.ndarray, op: Op, angle, adjoint: bool) -> np.ndarray:
+    """``f * exp(-i sum_g a_g k_g) * psi``: the exponent ``(2**n, B)`` (or ``(2**n,)`` for shared
+    angles) from one product of the generator diagonals ``(G, 2**n)`` with the angles."""
+    phases = op.phases.conj() if adjoint else op.phases
+    if op.angle is None:
+        return psi * phases[:, None]
+    sign = 1.0 if adjoint else -1.0
+    a = np.asarray(angle, dtype=float)
+    exponent = op.matrix.T @ (a.T if a.ndim == 2 else a)
+    factor = np.exp(sign * 1j * exponent)
+    factor *= phases[:, None] if factor.ndim == 2 else phases
+    return psi * (factor if factor.ndim == 2 else factor[:, None])
+
+
 def apply_op(psi: np.ndarray, op: Op, n: int, angle=None, adjoint: bool = False) -> np.ndarray:
     """Apply ``op`` (or its adjoint) to the batch ``psi`` ``(2**n, B)``; returns a new array."""
+    if op.kind == "diags":
+        return _apply_diagonals(psi, op, angle, adjoint)
     if op.kind == "diag":
         if op.angle is None:
             phases = op.phases.conj() if adjoint else op.phases

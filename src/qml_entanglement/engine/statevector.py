@@ -21,7 +21,9 @@ exact to rounding, needs two extra sweeps, and no loop over samples or parameter
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import cache
 
@@ -36,11 +38,45 @@ from .kernels import apply_generator, apply_matrix, apply_op
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 MODES = ("auto", "gate", "unitary")
+# Gate mode runs the program on chunks of samples small enough to stay in a core's cache while
+# every gate passes over them (the whole batch at n = 12 is 33 MB per copy, and each gate would
+# stream it from memory), on one thread per core: measured at n = 12, 500 samples, forward +
+# adjoint gradient of RealAmplitudes(reps=3): 4.79 s whole, 2.38 s in 64-sample chunks on one
+# core, 1.27 s on two.
+CHUNK_BYTES = 4 << 20
 
 
 @cache
 def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
+
+
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # sweeps set 1 for their jobs: workers fill the cores
+
+
+@cache
+def _workers() -> ThreadPoolExecutor | None:
+    """Threads for chunks of samples (NumPy releases the GIL in its loops): one per core, or
+    ``$QML_ENGINE_THREADS``; None for one thread."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    threads = int(os.environ.get(THREADS_VARIABLE) or cores or 1)
+    return ThreadPoolExecutor(threads, thread_name_prefix="engine") if threads > 1 else None
+
+
+def sample_chunks(batch: int, num_qubits: int) -> list[slice]:
+    """Slices of the batch whose states take about ``CHUNK_BYTES`` (one slice if all fit)."""
+    width = max(1, CHUNK_BYTES // (16 * 2**num_qubits))
+    if width >= batch:
+        return [slice(0, batch)]
+    return [slice(start, min(start + width, batch)) for start in range(0, batch, width)]
+
+
+def map_chunks(function: Callable, chunks: Sequence[slice]) -> list:
+    """``[function(chunk) for chunk in chunks]``, on the worker threads when there are several."""
+    workers = _workers() if len(chunks) > 1 else None
+    if workers is None:
+        return [function(chunk) for chunk in chunks]
+    return list(workers.map(function, chunks))
 
 
 _blas_depth = 0  # how many single_threaded_blas blocks are open (only the outermost limits)
@@ -162,7 +198,7 @@ class StatevectorSimulator:
                 "parameters are both data and trainable: " + ", ".join(sorted(shared))
             )
         self.num_qubits = ansatz.num_qubits
-        self.encoder = compile_circuit(feature_map, allow_nonlinear=True)
+        self.encoder = compile_circuit(feature_map, allow_nonlinear=True, fuse_diagonals=True)
         self.block = compile_circuit(ansatz)
         self.mode = mode
         self._unitary_cache: tuple[bytes, np.ndarray] | None = None
@@ -188,11 +224,16 @@ class StatevectorSimulator:
                 f"data has {features.shape[1]} features but the feature map takes "
                 f"{self.num_features}"
             )
-        psi = np.zeros((2**self.num_qubits, features.shape[0]), dtype=complex)
-        psi[0] = 1.0
+        angles = self.encoder.angles.evaluate(features)
+
+        def encode_chunk(part: slice) -> np.ndarray:
+            psi = np.zeros((2**self.num_qubits, part.stop - part.start), dtype=complex)
+            psi[0] = 1.0
+            return run_program(self.encoder, psi, angles[part]).T
+
         with single_threaded_blas():
-            cols = run_program(self.encoder, psi, self.encoder.angles.evaluate(features))
-        return np.ascontiguousarray(cols.T)
+            chunks = sample_chunks(features.shape[0], self.num_qubits)
+            return np.concatenate(map_chunks(encode_chunk, chunks))
 
     def _use_unitary(self, batch: int) -> bool:
         """``auto``: unitary mode while ``2**n < B`` (``< 2 B`` for real blocks, whose unitary
@@ -219,8 +260,16 @@ class StatevectorSimulator:
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):
                 return self._apply_unitary(encoded, self._unitary(theta))
-            cols = run_program(self.block, np.ascontiguousarray(encoded.T), angles)
-            return np.ascontiguousarray(cols.T)
+            return np.concatenate([c.T for c in self._forward(encoded, angles)[1]])
+
+    def _forward(self, encoded: np.ndarray, angles: np.ndarray):
+        """Gate mode: the chunks and each chunk's output states, batch-last ``(2**n, b)``."""
+        chunks = sample_chunks(encoded.shape[0], self.num_qubits)
+
+        def forward(part: slice) -> np.ndarray:
+            return run_program(self.block, np.ascontiguousarray(encoded[part].T), angles)
+
+        return chunks, map_chunks(forward, chunks)
 
     def probabilities_and_states(self, theta, encoded) -> tuple[np.ndarray, np.ndarray]:
         """Output states and their basis probabilities ``|psi|**2``."""
@@ -251,10 +300,15 @@ class StatevectorSimulator:
                     lam_t = lam.T @ encoded.conj()
                 grad_angles = adjoint_angle_gradient(self.block, unitary, lam_t, angles)
             else:
-                cols = run_program(self.block, np.ascontiguousarray(encoded.T), angles)
-                psi = np.ascontiguousarray(cols.T)
+                chunks, outputs = self._forward(encoded, angles)
+                psi = np.concatenate([c.T for c in outputs])
                 probs = np.abs(psi) ** 2
                 value, d_prob = objective(probs)
-                lam = np.ascontiguousarray((d_prob * psi).T)
-                grad_angles = adjoint_angle_gradient(self.block, cols, lam, angles)
+                lam = d_prob * psi
+
+                def backward(i: int) -> np.ndarray:
+                    adjoint = np.ascontiguousarray(lam[chunks[i]].T)
+                    return adjoint_angle_gradient(self.block, outputs[i], adjoint, angles)
+
+                grad_angles = np.sum(map_chunks(backward, range(len(chunks))), axis=0)
         return psi, probs, float(value), self.block.angles.jacobian.T @ grad_angles

@@ -167,7 +167,11 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
     out = []
     toy = variants.get(faithful["toy"])
     if toy is not None:
-        out += [figures.toy_entropy(toy.frames, dpi), figures.toy_entropy_vs_loss(toy.frames, dpi)]
+        out += [
+            figures.toy_loss(toy.frames, dpi),
+            figures.toy_entropy(toy.frames, dpi),
+            figures.toy_entropy_vs_loss(toy.frames, dpi),
+        ]
     for key, title in (("adhoc", "VQC on ad hoc data"), ("blobs", "VQC on blobs")):
         variant = variants.get(faithful[key])
         if variant is None:
@@ -184,11 +188,11 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
                     frames, "published_von_neumann_entropy", "von_neumann_entropy", title, dpi
                 )
             )
-            out.append(
-                figures.vqc_metric_vs_loss(
-                    frames, "published_meyer_wallach", "meyer_wallach", title, dpi
-                )
-            )
+            for published, correct in (
+                ("published_meyer_wallach", "meyer_wallach"),
+                ("published_von_neumann_entropy", "von_neumann_entropy"),
+            ):
+                out.append(figures.vqc_metric_vs_loss(frames, published, correct, title, dpi))
     vqc = {name: v for name, v in variants.items() if name != faithful["toy"]}
     for metric in ("meyer_wallach", "von_neumann_entropy"):
         changes = {
@@ -231,8 +235,7 @@ def build_study(config: StudyConfig) -> StudyResult:
     out = config.output_dir
     (out / "figures").mkdir(parents=True, exist_ok=True)
     for figure in drawn:
-        for fmt in ("png", "svg"):
-            (out / "figures" / f"{figure.name}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
+        figure.rendered.write(out / "figures" / figure.name)  # PNG, SVG and PDF
     claims.to_csv(out / "claims.csv", index=False)
     table.to_csv(out / "variants.csv", index=False)
     used = [h.run.run_id for v in variants.values() for h in v.histories]

@@ -22,7 +22,7 @@ from .run_identity import config_hash, run_name, run_params, run_tags
 from .store import ensure_experiment, ensure_store, resolve_tracking_uri
 from .ui_links import run_link, view_hint
 from .uri import preflight, redact
-from .writer import start_writer, wants_writer
+from .writer import signals_deferred, start_writer, wants_writer
 
 if TYPE_CHECKING:
     from ..training.experiment import Experiment
@@ -122,6 +122,11 @@ class MLflowTracking(Callback):
 
     def on_epoch_end(self, step: int, metrics: dict[str, float]) -> None:
         self.run.log_epoch(step, metrics)
+
+    def reporting(self):
+        """Ctrl-C and SIGTERM wait while a step is recorded: in ``history.csv`` and the store
+        alike, or in neither (a second Ctrl-C arrives right after)."""
+        return signals_deferred()
 
     def on_train_end(self, result: TrainResult, error: BaseException | None) -> None:
         if self.run is None:

@@ -69,6 +69,7 @@ class RunLogger:
         self._stop_signal: int | None = None
         self._stopping = False  # the run is ending: signals no longer interrupt
         self.offline: str | None = None  # why the store was given up on, once it failed
+        self._cut_short = False  # the failed store stopped training before its end
         self._unsent: list[Row] = []
 
     # --------------------------------------------------------------------------- lifecycle
@@ -188,6 +189,7 @@ class RunLogger:
             raise KeyboardInterrupt(f"received signal {self._stop_signal}")
         if self.offline is not None:  # stop training: nothing more can be stored
             self._stopping = True
+            self._cut_short = True  # training did not finish: the run is FAILED, not resumable
             raise StoreUnavailable(f"tracking store {redact(self.uri)} failed: {self.offline}")
 
     def log_final(self, metrics: dict[str, float]) -> None:
@@ -252,7 +254,10 @@ class RunLogger:
             "experiment_id": self.experiment_id,
             "tracking_uri": redact(self.uri),
             "error": self.offline,
-            "status": "FINISHED" if exc_type in (None, StoreUnavailable) else "FAILED",
+            # FINISHED only if training ran to its end and only the storing failed after it
+            "status": "FINISHED"
+            if exc_type in (None, StoreUnavailable) and not self._cut_short
+            else "FAILED",
             "failure_reason": "store_unavailable",
         }
         (folder / "run.json").write_text(json.dumps(note, indent=1))

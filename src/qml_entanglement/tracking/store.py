@@ -35,20 +35,24 @@ def sqlite_path(uri: str) -> Path | None:
     return Path(uri[len("sqlite:///") :])
 
 
+ARTIFACT_ROOT_VARIABLE = "QML_ARTIFACT_ROOT"  # artifacts of database stores (not sqlite)
+
+
 def artifact_root(uri: str) -> str | None:
     """Explicit artifact root for new experiments, as an absolute URI.
 
     A local sqlite store keeps them beside its database (``<db dir>/artifacts``); a database
-    server store (PostgreSQL, MySQL, ...) in ``mlruns/artifacts`` of the directory where the
-    experiment is created, recorded once in the experiment, so a later process started
-    elsewhere never drops artifacts into its own ``./mlruns``. A tracking server decides itself
-    (None).
+    server store (PostgreSQL, MySQL, ...) in ``$QML_ARTIFACT_ROOT``, else ``mlruns/artifacts``
+    of the directory where the experiment is created, recorded once in the experiment, so a
+    later process started elsewhere never drops artifacts into its own ``./mlruns``. A
+    tracking server decides itself (None).
     """
     db = sqlite_path(uri)
     if db is not None:
         return (db.parent.resolve() / "artifacts").as_uri()
     if uri.split("://", 1)[0].split("+", 1)[0] in DEFAULT_PORTS:
-        return Path("mlruns/artifacts").resolve().as_uri()
+        root = os.environ.get(ARTIFACT_ROOT_VARIABLE) or "mlruns/artifacts"
+        return Path(root).resolve().as_uri()
     return None
 
 

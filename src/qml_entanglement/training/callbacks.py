@@ -10,6 +10,7 @@ the progress bar are callbacks; the loop itself knows none of them.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from pathlib import Path
@@ -32,6 +33,11 @@ class Callback:
 
     def on_epoch_end(self, step: int, metrics: dict[str, float]) -> None:
         """After step ``step`` was evaluated (and, except for the last, updated)."""
+
+    def reporting(self) -> contextlib.AbstractContextManager:
+        """A context the loop holds while it records a step and calls every ``on_epoch_end``
+        (e.g. tracking defers Ctrl-C there, so that a step is recorded everywhere or nowhere)."""
+        return contextlib.nullcontext()
 
     def on_train_end(self, result: TrainResult, error: BaseException | None) -> None:
         """After the last step, or after training raised ``error``."""

@@ -92,9 +92,19 @@ def _steps(experiment: Experiment, result: TrainResult, callbacks: Sequence[Call
                     result.theta = _minibatch_epoch(ex, theta, rng)
         finally:  # the evaluation is reported even when the update fails
             metrics["epoch_seconds"] = time.perf_counter() - start
-            result.history.append({"epoch": step, **metrics})
-            for callback in callbacks:
-                callback.on_epoch_end(step, metrics)
+            _report(callbacks, result, step, metrics)
+
+
+def _report(callbacks: Sequence[Callback], result: TrainResult, step: int, metrics) -> None:
+    """The step's record into the history and to every callback, as one unit: inside every
+    callback's ``reporting()`` context (tracking holds Ctrl-C there), so an interrupt cannot
+    leave a step in the history that a callback never saw."""
+    with contextlib.ExitStack() as stack:
+        for callback in callbacks:
+            stack.enter_context(callback.reporting())
+        result.history.append({"epoch": step, **metrics})
+        for callback in callbacks:
+            callback.on_epoch_end(step, metrics)
 
 
 def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
