@@ -65,6 +65,7 @@ class ReportContent:
     heatmap: FigureFile | None = None
     comparisons: Sequence[FigureFile] = field(default_factory=tuple)
     files: Sequence[str] = field(default_factory=tuple)
+    notes: Sequence[str] = field(default_factory=tuple)  # more findings (e.g. trainability)
 
     @property
     def figures(self) -> list[FigureFile]:
@@ -236,7 +237,7 @@ def render_markdown(content: ReportContent) -> str:
         f"**{content.headline}**",
         "",
     ]
-    for paragraph in _method_text(content):
+    for paragraph in [*content.notes, *_method_text(content)]:
         out += [paragraph, ""]
     out += ["## Caveats", ""] + [f"- {c}" for c in content.caveats] + [""]
     for figure in [content.heatmap, *content.comparisons]:
@@ -334,7 +335,7 @@ def render_html(content: ReportContent) -> str:
         f"<code>{esc(s.filter or '(none)')}</code>.</p>",
     ]
     parts.append(f"<p><strong>{esc(content.headline)}</strong></p>")
-    parts += [f"<p>{esc(p)}</p>" for p in _method_text(content)]
+    parts += [f"<p>{esc(p)}</p>" for p in [*content.notes, *_method_text(content)]]
     parts.append('<h2 id="caveats">Caveats</h2><ul class="caveat">')
     parts += [f"<li>{esc(c)}</li>" for c in content.caveats]
     parts.append("</ul>")

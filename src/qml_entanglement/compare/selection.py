@@ -33,6 +33,7 @@ class SelectedRun:
     params: dict[str, str] = field(repr=False)
     metric_keys: frozenset[str] = field(repr=False)
     start_time: int = 0  # ms since the epoch
+    metrics: dict[str, float] = field(default_factory=dict, repr=False)  # latest values
 
     @property
     def seed(self) -> str:
@@ -145,6 +146,7 @@ def select_runs(
                     params=params,
                     metric_keys=frozenset(run.data.metrics),
                     start_time=run.info.start_time or 0,
+                    metrics=dict(run.data.metrics),
                 )
             )
         token = page.token

@@ -50,6 +50,8 @@ from qml_entanglement.compare.selection import (
 )
 from qml_entanglement.compare.settings import CompareSettings, SettingsError
 from qml_entanglement.compare.summary import summarise
+from qml_entanglement.compare.trainability import sentence as trainability_sentence
+from qml_entanglement.compare.trainability import trainability_table
 from qml_entanglement.compare.trends import trend_table
 from qml_entanglement.tracking import resolve_tracking_uri
 from qml_entanglement.tracking.uri import preflight
@@ -129,6 +131,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
     rng = np.random.default_rng(settings.seed)
     summary = summarise(grouping, correlations, trends, relations, settings, rng)
     controls = control_table(grouping, settings.loss_metric, settings.ci.level)
+    trainability = trainability_table(grouping, settings.ci.level)
     timer.lap("summarise")
 
     sections = _group_sections(grouping, summary, trends, settings)
@@ -164,6 +167,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
         data_quality=quality,
         heatmap=heatmap,
         comparisons=comparisons,
+        notes=tuple(n for n in [trainability_sentence(trainability)] if n),
         files=(
             "report.html",
             "report.md",
@@ -171,6 +175,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
             "summary.csv",
             "trends.csv",
             "controls.csv",
+            "trainability.csv",
             "data_quality.csv",
             RUN_IDS_ARTIFACT,
             "figures/ (each figure as PNG, SVG and PDF)",
@@ -181,6 +186,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
         "summary.csv": summary,
         "trends.csv": trends,
         "controls.csv": controls,
+        "trainability.csv": trainability,
         "data_quality.csv": quality,
     }
     _write(report_dir, content, tables, selected_ids)

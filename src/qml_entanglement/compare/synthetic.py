@@ -31,6 +31,7 @@ class RunSpec:
     status: str = "FINISHED"
     write_artifact: bool = True
     metric_steps: str = "all"  # "all" (every epoch), "last" (final values only) or "none"
+    once: Mapping[str, float] = field(default_factory=dict)  # run-level metrics (step 0)
 
 
 def learning_curves(
@@ -81,6 +82,10 @@ def create_runs(
             history = history.set_index("epoch")
         if spec.metric_steps != "none":
             _log_history(client, run_id, history if spec.metric_steps == "all" else history[-1:])
+        if spec.once:
+            now = int(time.time() * 1000)
+            once = [Metric(k, float(v), now, 0) for k, v in spec.once.items()]
+            client.log_batch(run_id, metrics=once)
         params = [Param(k, str(v)) for k, v in spec.params.items()]
         for start in range(0, len(params), MAX_PARAMS_TAGS_PER_BATCH):
             client.log_batch(run_id, params=params[start : start + MAX_PARAMS_TAGS_PER_BATCH])

@@ -41,28 +41,28 @@ def run_experiment(
     tracking = build(cfg.tracking)(config=cfg, overrides=list(overrides or []))
     if (twin := tracking.finished_twin()) is not None:
         return twin
-    say(
-        f"building: data set {cfg.dataset.name}, circuits on {cfg.model.num_qubits} qubits, "
-        "encodings"
-    )
+    say(f"building: data set {cfg.dataset.name}, {cfg.model.num_qubits} qubits, encodings")
     experiment = build_experiment(cfg)
     timings = {"build": time.perf_counter() - tic}
-    data = experiment.data
-    say(
-        f"training: {experiment.epochs} epochs on {len(data.y_train)} samples "
-        f"(built in {timings['build']:.1f} s)"
-    )
-    folder = tracking.artifact_dir
-    title = tracking.name if "seed=" in tracking.name else f"{tracking.name} (seed {cfg.seed})"
-    figures = HistoryFigures(
-        folder, title=title, loss_name=str(cfg.loss.name), formats=tracking.figure_formats
-    )
-    callbacks = [History(folder), figures, tracking]
+    say(f"training: {experiment.epochs} epochs (built in {timings['build']:.1f} s)")
+    figures = _figures(cfg, tracking)
+    callbacks = [History(tracking.artifact_dir), figures, tracking]
     tic = time.perf_counter()
     train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
     timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - figures.seconds
     if progress:
         tracking.print_summary()
-    timings.update(tracking.timings)
-    timings["artifacts"] = timings.get("artifacts", 0.0) + figures.seconds  # plots are artifacts
+    timings.update(tracking.timings, artifacts=tracking.timings["artifacts"] + figures.seconds)
     return {**tracking.summary, "timings": timings}
+
+
+def _figures(cfg: DictConfig, tracking) -> HistoryFigures:
+    """The run's figures, titled with its name (and seed), in the formats tracking keeps."""
+    name = tracking.name
+    title = name if "seed=" in name else f"{name} (seed {cfg.seed})"
+    return HistoryFigures(
+        tracking.artifact_dir,
+        title=title,
+        loss_name=str(cfg.loss.name),
+        formats=tracking.figure_formats,
+    )
