@@ -93,3 +93,20 @@ def test_make_sweep_in_parallel_into_a_fresh_store_then_compare(store_uri, tmp_p
     with open(report_dir / "summary.csv") as handle:
         groups = {row["optimizer"] for row in csv.DictReader(handle)}
     assert groups == {"adam", "sgd", "spsa", "cobyla"}  # grouped as conf/sweep/optimizer.yaml says
+
+
+def test_a_misspelt_sweep_says_so_once_and_runs_no_comparison(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING_URI"))}
+    proc = subprocess.run(
+        ["make", "--no-print-directory", "sweep", "SWEEP=stduy", f"SWEEP_DIR={tmp_path / 's'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = (proc.stdout + proc.stderr).splitlines()
+    said = [x for x in lines if x.strip() and not x.startswith("make: ***")]  # make's own
+    assert len(said) == 1 and "did you mean 'study'" in said[0], said
+    assert "sweep.json" not in proc.stdout + proc.stderr

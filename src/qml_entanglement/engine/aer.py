@@ -94,6 +94,7 @@ class AerSimulatorEngine:
                     "use simulator=statevector for its exact gradient"
                 )
         circuit = feature_map.compose(occurrence)
+        self._model = circuit.copy()  # without saves or measurements (randomized_counts)
         if self.mixed:
             circuit.save_density_matrix(label="state")
         else:
@@ -157,6 +158,38 @@ class AerSimulatorEngine:
             states.reshape((n_sets, batch) + states.shape[1:]),
             probs.reshape(n_sets, batch, dim),
         )
+
+    def randomized_counts(
+        self, theta: np.ndarray, features: np.ndarray, angles: np.ndarray, shots: int
+    ) -> np.ndarray:
+        """Counts ``(B, U, 2**n)`` of ``shots`` measurements of each sample's output state after
+        each of ``U`` local unitaries, run by Aer (with the model's noise and readout error).
+
+        ``angles`` ``(U, n, 3)`` are ``u(theta, phi, lambda)`` angles per unitary and qubit; one
+        Aer job binds every (unitary, sample) pair. Outcome ``x`` has qubit ``k`` as bit ``k``.
+        """
+        n, batch, units = self.num_qubits, len(features), len(angles)
+        if getattr(self, "_randomized", None) is None:
+            from qiskit.circuit import ParameterVector
+
+            u = ParameterVector("u", 3 * n)
+            circuit = self._model.copy()
+            for q in range(n):
+                circuit.u(u[3 * q], u[3 * q + 1], u[3 * q + 2], q)
+            circuit.measure_all()
+            self._randomized = (transpile(circuit, self.backend, optimization_level=0), u)
+        circuit, u = self._randomized
+        phi = self.block.angles.evaluate(np.asarray(theta, dtype=float))
+        binds = {p: np.tile(features[:, i], units) for i, p in enumerate(self.x_params)}
+        binds.update({p: np.full(units * batch, phi[j]) for j, p in enumerate(self.phis)})
+        flat = angles.reshape(units, 3 * n)
+        binds.update({u[k]: np.repeat(flat[:, k], batch) for k in range(3 * n)})
+        result = self.backend.run(circuit, parameter_binds=[binds], shots=shots).result()
+        counts = np.zeros((units * batch, 2**n), dtype=np.int64)
+        for i in range(units * batch):
+            for key, count in result.get_counts(i).items():
+                counts[i, int(key.replace(" ", ""), 2)] = count
+        return counts.reshape(units, batch, 2**n).transpose(1, 0, 2)
 
     def probabilities_and_states(self, theta, encoded):
         phi = self.block.angles.evaluate(np.asarray(theta, dtype=float))

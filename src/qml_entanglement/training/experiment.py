@@ -23,6 +23,7 @@ from .entanglement import (
     entanglement_summary,
 )
 from .measurements import (
+    AerRandomizedEstimates,
     RandomizedEstimates,
     Scrambling,
     feature_map_unitaries,
@@ -117,7 +118,7 @@ def _build(cfg: DictConfig) -> Experiment:
         probe=probe,
         half_cut_subset=_probe(cfg.metrics.half_cut_samples, measured, [cfg.seed, 18]),
         measures=_measures(cfg, model, simulator, data, dataset),
-        state_measures=_state_measures(cfg),
+        state_measures=_state_measures(cfg, simulator),
         once=_once(cfg, classifier, model, data),
         baseline=_feature_map_baseline(data, probe),
         entanglement_metrics=entanglement_metric_names(
@@ -153,6 +154,15 @@ def _measures(
     if samples:
         power = block_entangling_power(simulator.block, samples, seed=cfg.seed)
         measures.append(lambda theta, _optimizer: power(theta))
+    if cfg.metrics.estimator == "randomized" and hasattr(simulator, "randomized_counts"):
+        probe = _probe(cfg.metrics.probe_size, len(data.y_train), cfg.seed)
+        features = data.train if probe is None else data.train[probe]
+        m = cfg.metrics
+        measures.append(
+            AerRandomizedEstimates(
+                simulator, features, model.num_qubits, m.unitaries, m.shots, cfg.seed
+            )
+        )
     if cfg.metrics.scrambling:
         points = None
         if dataset.has_labels and model.feature_map.num_parameters:
@@ -171,10 +181,11 @@ def _measures(
     return measures
 
 
-def _state_measures(cfg: DictConfig) -> list[StateMeasure]:
-    """Per-step measurements of the measured states: the randomized-measurement estimates."""
+def _state_measures(cfg: DictConfig, simulator) -> list[StateMeasure]:
+    """Per-step measurements of the measured states: the randomized-measurement estimates
+    (with Aer, measured by Aer itself: a step measure, see :func:`_measures`)."""
     metrics = cfg.metrics
-    if metrics.estimator != "randomized":
+    if metrics.estimator != "randomized" or hasattr(simulator, "randomized_counts"):
         return []
     return [RandomizedEstimates(cfg.model.num_qubits, metrics.unitaries, metrics.shots, cfg.seed)]
 
