@@ -34,6 +34,21 @@ def _base_key(column: str) -> str:
     return column
 
 
+def _the_run(store_uri: str, tmp_path):
+    """The store's only run, and its history.csv."""
+    client = MlflowClient(store_uri)
+    experiment = client.get_experiment_by_name("qml-entanglement")
+    (run,) = client.search_runs([experiment.experiment_id])
+    local = client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path))
+    return client, run, pd.read_csv(local)
+
+
+def _z_scores(history: pd.DataFrame) -> pd.Series:
+    """(estimate - exact) / standard error, per epoch."""
+    error = history["meyer_wallach_estimate"] - history["meyer_wallach"]
+    return error / history["meyer_wallach_estimate_se"]
+
+
 def test_a_run_with_every_opt_in_measurement(store_uri, tmp_path):
     proc = run_train(
         "dataset=blobs",
@@ -48,12 +63,8 @@ def test_a_run_with_every_opt_in_measurement(store_uri, tmp_path):
         f"tracking.uri={store_uri}",
     )
     assert proc.returncode == 0, proc.stderr
-    client = MlflowClient(store_uri)
-    experiment = client.get_experiment_by_name("qml-entanglement")
-    (run,) = client.search_runs([experiment.experiment_id])
+    client, run, history = _the_run(store_uri, tmp_path)
     assert run.info.status == "FINISHED"
-    local = client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path))
-    history = pd.read_csv(local)
     assert list(history["epoch"]) == [0, 1, 2, 3]
     for column in PER_EPOCH_NEW:
         assert np.all(np.isfinite(history[column])), column
@@ -66,9 +77,7 @@ def test_a_run_with_every_opt_in_measurement(store_uri, tmp_path):
     ]
     assert unknown == []
     # the estimate is within a few of its standard errors of the exact value logged next to it
-    z = (history["meyer_wallach_estimate"] - history["meyer_wallach"]) / history[
-        "meyer_wallach_estimate_se"
-    ]
+    z = _z_scores(history)
     assert np.all(np.abs(z) < 5), z.to_numpy()
     # the n = 4 half cut is 2 qubits: the Renyi-2 entropy is at most the von Neumann one
     # (plus the estimate's error) and at most 2 bits
@@ -98,12 +107,7 @@ def test_with_aer_the_randomized_shots_are_measured_by_aer(store_uri, tmp_path):
         f"tracking.uri={store_uri}",
     )
     assert proc.returncode == 0, proc.stderr
-    client = MlflowClient(store_uri)
-    experiment = client.get_experiment_by_name("qml-entanglement")
-    (run,) = client.search_runs([experiment.experiment_id])
-    history = pd.read_csv(client.download_artifacts(run.info.run_id, "history.csv", str(tmp_path)))
-    z = (history["meyer_wallach_estimate"] - history["meyer_wallach"]) / history[
-        "meyer_wallach_estimate_se"
-    ]
+    _, _, history = _the_run(store_uri, tmp_path)
+    z = _z_scores(history)
     assert len(z) == 3 and np.all(np.abs(z) < 5), z.to_numpy()
     assert np.all(history["renyi2_half_cut_estimate_se"] > 0)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, clean_env
 from tests.sweeps.conftest import sweep_record, sweep_runs
 
 EPOCHS = 4
@@ -96,14 +96,13 @@ def test_make_sweep_in_parallel_into_a_fresh_store_then_compare(store_uri, tmp_p
 
 
 def test_a_misspelt_sweep_says_so_once_and_runs_no_comparison(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QML_", "MLFLOW_TRACKING_URI"))}
     proc = subprocess.run(
         ["make", "--no-print-directory", "sweep", "SWEEP=stduy", f"SWEEP_DIR={tmp_path / 's'}"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
-        env=env,
+        env=clean_env(),
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = (proc.stdout + proc.stderr).splitlines()
