@@ -190,8 +190,10 @@ def vqc_metric_vs_loss(
     _labels(left, "sigmoid cost", published_label)
     _lines(right, frames, "loss", correct, CORRECT_COLOR)
     _labels(right, "sigmoid cost", axis_label(correct))
+    symbol = "Q" if meyer else "the entropy"
     caption = (
-        "Each line is one seed's trajectory through (loss, Q). Co-movement of two trending "
+        f"Each line is one seed's trajectory through (loss, {symbol}); the left panel's "
+        "quantity is the write-up's. Co-movement of two trending "
         "series is judged with per-seed correlations whose p-values use the effective sample "
         "size, pooled over seeds (see claims.csv)."
     )
