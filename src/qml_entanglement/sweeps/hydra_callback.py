@@ -166,8 +166,9 @@ class SweepCallback(Callback):
         outcome = _outcome_of(job_return)
         outcome.write(config.hydra.runtime.output_dir)
         done = len(list(Path(str(config.hydra.sweep.dir)).glob(f"*/{OUTCOME_FILE}")))
-        total = os.environ.get(ENV_JOBS) or None
-        started = os.environ.get(ENV_STARTED)
+        env = config.hydra.job.get("env_set") or {}  # Hydra restores os.environ after the task
+        total = env.get(ENV_JOBS) or os.environ.get(ENV_JOBS) or None
+        started = env.get(ENV_STARTED) or os.environ.get(ENV_STARTED)
         elapsed = time.time() - float(started) if started else None
         line = progress_line(outcome, done, int(total) if total else None, elapsed)
         print(line, flush=True)
