@@ -7,13 +7,16 @@ purity for density matrices), the same batching and background writer, params fr
 config, the tags the comparison stage reads (``seed``, ``entanglement_metrics``,
 ``config_hash``), ``history.csv`` and the figures as artifacts, and FAILED with the error when
 the block raises (what was logged is kept). So it appears in the same MLflow UI and in
-``make compare``.
+``make compare``::
 
->>> import qml_entanglement as qe                                      # doctest: +SKIP
->>> with qe.track(experiment="my-study", config={"seed": 0, "lr": 0.01}) as run:
-...     for epoch in range(epochs):
-...         ...  # your update
-...         run.log_epoch(epoch, loss=loss, states=states)  # (B, 2**n) or (B, 2**n, 2**n)
+    import qml_entanglement as qe
+
+    with qe.track(experiment="my-study", config={"seed": 0, "lr": 0.01}) as run:
+        for epoch in range(epochs):
+            ...  # your update
+            run.log_epoch(epoch, loss=loss, states=states)  # (B, 2**n) or (B, 2**n, 2**n)
+
+Examples with qiskit-machine-learning and PennyLane: ``docs/track_your_loop.md``.
 """
 
 from __future__ import annotations
@@ -28,13 +31,11 @@ from typing import Any
 
 import numpy as np
 
+from ..training.entanglement import MIXED_STATE_METRICS, PURE_STATE_METRICS
 from .run_identity import flatten
 from .store import resolve_tracking_uri
 from .uri import preflight
 from .writer import start_writer, wants_writer
-
-ENTANGLEMENT_PURE = ("meyer_wallach", "von_neumann_entropy")
-ENTANGLEMENT_MIXED = ("negativity", "log_negativity")
 
 
 class TrackedRun:
@@ -76,7 +77,7 @@ class TrackedRun:
             mixed = batch.ndim == 3
             if self.mixed is None:
                 self.mixed = mixed
-                names = ENTANGLEMENT_MIXED if mixed else ENTANGLEMENT_PURE
+                names = MIXED_STATE_METRICS if mixed else PURE_STATE_METRICS
                 self._logger.set_tags({"entanglement_metrics": ",".join(names)})
             record.update(entanglement_summary(batch))
         self.history.append({"epoch": step, **record})
@@ -96,7 +97,7 @@ class TrackedRun:
         frame.to_csv(path, index=False)
         self._logger.log_artifact(path)
         if "loss" in frame:
-            names = ENTANGLEMENT_MIXED if self.mixed else ENTANGLEMENT_PURE
+            names = MIXED_STATE_METRICS if self.mixed else PURE_STATE_METRICS
             for figure in plot_history(
                 frame, names, self._dir / "plots", title=self._logger.run_name
             ):

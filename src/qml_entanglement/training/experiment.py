@@ -117,7 +117,7 @@ def _build(cfg: DictConfig) -> Experiment:
         seed=cfg.seed,
         probe=probe,
         half_cut_subset=_probe(cfg.metrics.half_cut_samples, measured, [cfg.seed, 18]),
-        measures=_measures(cfg, model, simulator, data, dataset),
+        measures=_measures(cfg, model, simulator, data, dataset, probe),
         state_measures=_state_measures(cfg, simulator),
         once=_once(cfg, classifier, model, data),
         baseline=_feature_map_baseline(data, probe),
@@ -145,7 +145,12 @@ def _probe(size: int | None, n_train: int, seed) -> np.ndarray | None:
 
 
 def _measures(
-    cfg: DictConfig, model: Model, simulator, data: EncodedData, dataset: Dataset
+    cfg: DictConfig,
+    model: Model,
+    simulator,
+    data: EncodedData,
+    dataset: Dataset,
+    probe: np.ndarray | None,
 ) -> list[StepMeasure]:
     """Per-step measurements beyond the loop's own: entangling power, scrambling, the
     write-up's quantities."""
@@ -155,7 +160,6 @@ def _measures(
         power = block_entangling_power(simulator.block, samples, seed=cfg.seed)
         measures.append(lambda theta, _optimizer: power(theta))
     if cfg.metrics.estimator == "randomized" and hasattr(simulator, "randomized_counts"):
-        probe = _probe(cfg.metrics.probe_size, len(data.y_train), cfg.seed)
         features = data.train if probe is None else data.train[probe]
         m = cfg.metrics
         measures.append(
