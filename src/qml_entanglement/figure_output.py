@@ -7,9 +7,10 @@ Figures are :class:`matplotlib.figure.Figure` objects (no pyplot state, no displ
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +36,23 @@ STYLE = {
 }
 
 
-def figure_style():
-    """Context in which figures are drawn in the project's style (``with figure_style(): ...``)."""
+def figure_style(**changes):
+    """Context in which figures are drawn in the project's style (``with figure_style(): ...``);
+    ``changes`` override single settings (e.g. ``**{"axes.grid": False}`` for a heatmap)."""
     import matplotlib
 
-    return matplotlib.rc_context(STYLE)
+    return matplotlib.rc_context({**STYLE, **changes})
+
+
+def styled(function: Callable) -> Callable:
+    """Decorator: ``function`` creates, draws and renders its figure in the project's style."""
+
+    @functools.wraps(function)
+    def draw(*args, **kwargs):
+        with figure_style():
+            return function(*args, **kwargs)
+
+    return draw
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,19 @@ def test_chunked_gate_mode_matches_qiskit_and_parameter_shift(monkeypatch, per_c
     assert value == pytest.approx(np.sum(weights * np.abs(expected) ** 2))
     shift = parameter_shift_gradient(fm, an, x, theta, weights)
     assert np.abs(grad - shift).max() < 1e-10
+
+
+def test_engine_threads_leave_signals_to_the_main_thread(monkeypatch):
+    """A run blocks Ctrl-C in the main thread while it records a step; an engine thread that
+    took the signal instead would let it through (Python runs handlers in the main thread)."""
+    import signal
+
+    monkeypatch.setenv(engine.THREADS_VARIABLE, "2")
+    engine._workers.cache_clear()
+    try:
+        masks = engine.map_chunks(
+            lambda _: signal.pthread_sigmask(signal.SIG_BLOCK, set()), [slice(0, 1)] * 4
+        )
+    finally:
+        engine._workers.cache_clear()
+    assert all({signal.SIGINT, signal.SIGTERM} <= mask for mask in masks)

@@ -25,7 +25,13 @@ from matplotlib.ticker import MaxNLocator
 
 from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.compare.trends import mean_curve
-from qml_entanglement.figure_output import FORMATS, Rendered, render  # noqa: F401 (re-exported)
+from qml_entanglement.figure_output import (  # noqa: F401 (FORMATS, Rendered re-exported)
+    FORMATS,
+    Rendered,
+    figure_style,
+    render,
+    styled,
+)
 from qml_entanglement.metrics.catalogue import axis_label, label
 
 PANEL_WIDTH = 3.3
@@ -68,6 +74,7 @@ def _grid(n_panels: int, *, colorbar: bool = False) -> tuple[Figure, list]:
 ACCURACIES = ("train_accuracy", "test_accuracy")
 
 
+@styled
 def trajectories(
     frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
 ) -> Rendered:
@@ -104,6 +111,7 @@ def trajectories(
     return render(figure, dpi)
 
 
+@styled
 def metric_vs_loss(
     frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
 ) -> Rendered:
@@ -187,6 +195,11 @@ def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> Rendered:
 
     Cells whose interval over seeds spans zero are hatched; undefined cells are grey.
     """
+    with figure_style(**{"axes.grid": False}):  # no grid lines across the cells
+        return _heatmap(summary, method, dpi)
+
+
+def _heatmap(summary: pd.DataFrame, method: str, dpi: int) -> Rendered:
     rows = summary[summary["method"] == method]
     groups = list(dict.fromkeys(rows["group"]))
     metrics = sorted(set(rows["metric"]))
@@ -243,6 +256,7 @@ def heatmap(summary: pd.DataFrame, method: str, dpi: int) -> Rendered:
     return render(figure, dpi)
 
 
+@styled
 def overlay_by_value(
     frames_by_value: dict[str, Sequence[pd.DataFrame]],
     metrics: Sequence[str],
@@ -278,6 +292,7 @@ def overlay_by_value(
     return render(figure, dpi)
 
 
+@styled
 def correlation_vs_value(
     summary: pd.DataFrame, column_name: str, key: str, method: str, dpi: int
 ) -> Rendered:

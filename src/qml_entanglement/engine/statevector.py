@@ -22,6 +22,7 @@ exact to rounding, needs two extra sweeps, and no loop over samples or parameter
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -60,7 +61,15 @@ def _workers() -> ThreadPoolExecutor | None:
     ``$QML_ENGINE_THREADS``; None for one thread."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     threads = int(os.environ.get(THREADS_VARIABLE) or cores or 1)
-    return ThreadPoolExecutor(threads, thread_name_prefix="engine") if threads > 1 else None
+    if threads <= 1:
+        return None
+    return ThreadPoolExecutor(threads, thread_name_prefix="engine", initializer=_signals_to_main)
+
+
+def _signals_to_main() -> None:
+    """Engine threads never take Ctrl-C or SIGTERM: the kernel then delivers them to the main
+    thread, whose blocking of them (a run recording a step) must hold."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 def sample_chunks(batch: int, num_qubits: int) -> list[slice]:

@@ -1,7 +1,8 @@
 """The write-up's figures, regenerated side by side: as published (left) vs measured correctly.
 
 Each figure is a :class:`StudyFigure` with two panels drawn by matplotlib's object API (no
-pyplot state) and rendered to PNG/SVG/PDF by :func:`qml_entanglement.compare.figures.render`.
+pyplot state) and rendered to PNG/SVG/PDF in the project's style
+(:mod:`qml_entanglement.figure_output`).
 The left panel is what the write-up's code computes (its quantity, its x axis); the right panel
 is the correct quantity over every seed of the same experiment (thin lines) with their mean.
 """
@@ -15,7 +16,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from qml_entanglement.compare.figures import Rendered, render
+from qml_entanglement.figure_output import Rendered, render, styled
 from qml_entanglement.metrics.catalogue import axis_label
 
 PUBLISHED_COLOR, CORRECT_COLOR = "C1", "C0"
@@ -81,6 +82,7 @@ def _labels(axis, x: str, y: str) -> None:
     axis.set_ylabel(y, fontsize=8)
 
 
+@styled
 def toy_entropy(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
     figure, (left, right) = _pair("Bell toy: von Neumann entropy during training", len(frames))
     _lines(left, frames, None, "published_von_neumann_entropy", PUBLISHED_COLOR)
@@ -95,6 +97,7 @@ def toy_entropy(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
     return StudyFigure("toy_entropy", caption, render(figure, dpi))
 
 
+@styled
 def toy_entropy_vs_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
     figure, (left, right) = _pair(
         "Bell toy: von Neumann entropy against the loss", len(frames), mean=False
@@ -110,6 +113,7 @@ def toy_entropy_vs_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure
     return StudyFigure("toy_entropy_vs_loss", caption, render(figure, dpi))
 
 
+@styled
 def toy_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
     figure, (left, right) = _pair(
         "Bell toy: loss during training", len(frames), right="measured (log axis)"
@@ -128,6 +132,7 @@ def toy_loss(frames: Sequence[pd.DataFrame], dpi: int) -> StudyFigure:
     return StudyFigure("toy_loss", caption, render(figure, dpi))
 
 
+@styled
 def vqc_loss(
     frames: Sequence[pd.DataFrame], evaluations: pd.DataFrame | None, title: str, dpi: int
 ) -> StudyFigure:
@@ -149,6 +154,7 @@ def vqc_loss(
     return StudyFigure(f"{_slug(title)}_loss", caption, render(figure, dpi))
 
 
+@styled
 def vqc_metric(
     frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
 ) -> StudyFigure:
@@ -177,6 +183,7 @@ def vqc_metric(
     return StudyFigure(f"{_slug(title)}_{correct}", caption, render(figure, dpi))
 
 
+@styled
 def vqc_metric_vs_loss(
     frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
 ) -> StudyFigure:
@@ -200,6 +207,7 @@ def vqc_metric_vs_loss(
     return StudyFigure(f"{_slug(title)}_{correct}_vs_loss", caption, render(figure, dpi))
 
 
+@styled
 def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> StudyFigure:
     """Per-seed change of *metric* over training for every variant (faithful and controls)."""
     figure = Figure(figsize=(8.6, 0.9 + 0.45 * max(len(changes), 1)))
