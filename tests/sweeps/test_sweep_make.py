@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def test_make_sweep_in_parallel_into_a_fresh_store_then_compare(store_uri, tmp_p
     assert record["counts"] == {"finished": 8, "skipped": 0, "failed": 0, "missing": 0, "total": 8}
     assert "8 finished, 0 skipped (already finished), 0 failed" in proc.stdout
     # one line per job as it ends, [k/N] <run name> FINISHED loss=... (t s), then one link
-    progress = [line for line in proc.stdout.splitlines() if line.startswith("[")]
+    progress = [line for line in proc.stdout.splitlines() if re.match(r"\[\d+/", line)]
     assert sorted(int(line[1 : line.index("/")]) for line in progress) == list(range(1, 9))
     assert all("/8] vqc-ad_hoc" in line and " FINISHED loss=" in line for line in progress)
     assert sum("ETA" in line for line in progress) >= 1
@@ -106,6 +107,6 @@ def test_a_misspelt_sweep_says_so_once_and_runs_no_comparison(tmp_path):
     )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     lines = (proc.stdout + proc.stderr).splitlines()
-    said = [x for x in lines if x.strip() and not x.startswith("make: ***")]  # make's own
+    said = [x for x in lines if x.strip() and not re.match(r"make(\[\d+\])?: \*\*\*", x)]
     assert len(said) == 1 and "did you mean 'study'" in said[0], said
     assert "sweep.json" not in proc.stdout + proc.stderr

@@ -63,7 +63,7 @@ def test_ctrl_c_twice_ends_failed_interrupted_with_every_epoch_stored(store_uri,
     proc.send_signal(signal.SIGINT)
     assert proc.wait(timeout=90) != 0
     run = client.get_run(run_id)
-    assert run.info.status == "FAILED"
+    assert run.info.status == "FAILED", (proc.returncode, _stderr(proc)[-3000:])
     assert run.data.tags["failure_reason"] == "interrupted"
     assert _stored_equals_history(client, run_id) >= 20
     writer.wait(timeout=30)  # the writer does not outlive the run's process
@@ -82,7 +82,7 @@ def test_ctrl_c_three_times_while_the_writer_stalls(store_uri):
         time.sleep(0.05)
     assert proc.wait(timeout=120) != 0
     run = client.get_run(run_id)
-    assert run.info.status == "FAILED"
+    assert run.info.status == "FAILED", (proc.returncode, _stderr(proc)[-3000:])
     assert run.data.tags["failure_reason"] == "interrupted"
     _stored_equals_history(client, run_id)
     with pytest.raises(psutil.NoSuchProcess):  # a stopped writer is killed, not left behind
