@@ -70,9 +70,9 @@ lint: setup ## ruff
 	$(VENV)/bin/ruff check src pipelines tests benchmarks
 
 # Lean on a laptop: one web worker, and MLflow's GenAI job runner (7 more processes) off.
-ui: store ## MLflow UI on http://127.0.0.1:$(PORT) against the local store
-	@echo "MLflow UI on http://127.0.0.1:$(PORT); each experiment's runs (training view):"
-	@$(PY) -m qml_entanglement.tracking.ui_links --uri $(STORE_URI)
+ui: setup ## MLflow UI on http://127.0.0.1:$(PORT) against the local store
+	@echo "MLflow UI on http://127.0.0.1:$(PORT)"
+	@$(PY) -m qml_entanglement.tracking --uri $(STORE_URI) --experiment qml-entanglement --links
 	@MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(PY) -m mlflow ui --backend-store-uri $(STORE_URI) \
 		--host 127.0.0.1 --port $(PORT) --workers 1
 

@@ -10,7 +10,6 @@ link this project prints is built here, with that query, and the port of the UI 
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from .uri import redact
@@ -42,18 +41,3 @@ def view_hint(tracking_uri: str) -> str:
     """What to do before opening a link: start ``make ui`` for a local store."""
     server = tracking_uri.startswith(("http://", "https://"))
     return "open" if server else "make ui, then open"
-
-
-def main() -> None:
-    """``python -m qml_entanglement.tracking.ui_links --uri URI``: one line per experiment."""
-    from .store import ensure_store, resolve_tracking_uri
-
-    parser = argparse.ArgumentParser(description="links to each experiment's runs table")
-    parser.add_argument("--uri", default=None)
-    uri = resolve_tracking_uri(parser.parse_args().uri)
-    for experiment in ensure_store(uri).search_experiments():
-        print(f"  {experiment.name}: {experiment_link(uri, experiment.experiment_id)}")
-
-
-if __name__ == "__main__":
-    main()
