@@ -41,9 +41,9 @@ Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 MODES = ("auto", "gate", "unitary")
 # Gate mode runs the program on chunks of samples small enough to stay in a core's cache while
 # every gate passes over them (the whole batch at n = 12 is 33 MB per copy, and each gate would
-# stream it from memory), on one thread per core: measured at n = 12, 500 samples, forward +
-# adjoint gradient of RealAmplitudes(reps=3): 4.79 s whole, 2.38 s in 64-sample chunks on one
-# core, 1.27 s on two.
+# stream it from memory): measured at n = 12, 500 samples, forward + adjoint gradient of
+# RealAmplitudes(reps=3): 4.79 s whole, 2.38 s in 64-sample chunks on one core, 1.27 s on two
+# (QML_ENGINE_THREADS=2, opt-in).
 CHUNK_BYTES = 4 << 20
 
 
@@ -52,15 +52,16 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-THREADS_VARIABLE = "QML_ENGINE_THREADS"  # sweeps set 1 for their jobs: workers fill the cores
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # opt-in: threads for the chunks (default 1)
 
 
 @cache
 def _workers() -> ThreadPoolExecutor | None:
-    """Threads for chunks of samples (NumPy releases the GIL in its loops): one per core, or
-    ``$QML_ENGINE_THREADS``; None for one thread."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    threads = int(os.environ.get(THREADS_VARIABLE) or cores or 1)
+    """Threads for chunks of samples (NumPy releases the GIL in its loops), when
+    ``$QML_ENGINE_THREADS`` asks for more than one; None (one thread, the default) otherwise.
+    Opt-in: with several threads the chunks' BLAS calls run concurrently, and a segmentation
+    fault seen once in the test suite with threads on by default is not explained yet."""
+    threads = int(os.environ.get(THREADS_VARIABLE) or 1)
     if threads <= 1:
         return None
     return ThreadPoolExecutor(threads, thread_name_prefix="engine", initializer=_signals_to_main)

@@ -132,7 +132,7 @@ class SweepCallback(Callback):
                 ENV_JOBS: "" if jobs is None else str(jobs),
                 ENV_STARTED: f"{self._state['started']:.3f}",
                 # one engine thread per job: the sweep's workers already fill the cores
-                "QML_ENGINE_THREADS": os.environ.get("QML_ENGINE_THREADS", "1"),
+                "QML_ENGINE_THREADS": "1",
             },
         )
         self._write_record(status="RUNNING")
