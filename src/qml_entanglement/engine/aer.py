@@ -58,6 +58,16 @@ def apply_readout_error(probs: np.ndarray, error: float, n: int) -> np.ndarray:
     return tensor.reshape(shape)
 
 
+def _counts(result, experiments: int, dim: int) -> np.ndarray:
+    """Counts ``(experiments, dim)`` of an Aer result; outcome ``x`` has qubit ``k`` as bit
+    ``k`` (qiskit's bitstrings, most significant qubit first)."""
+    counts = np.zeros((experiments, dim), dtype=np.int64)
+    for i in range(experiments):
+        for key, count in result.get_counts(i).items():
+            counts[i, int(key.replace(" ", ""), 2)] = count
+    return counts
+
+
 class AerSimulatorEngine:
     """Same interface as :class:`~qml_entanglement.engine.StatevectorSimulator`, on qiskit-aer."""
 
@@ -95,6 +105,7 @@ class AerSimulatorEngine:
                 )
         circuit = feature_map.compose(occurrence)
         self._model = circuit.copy()  # without saves or measurements (randomized_counts)
+        self._randomized = None  # its circuit with random local unitaries, built on first use
         if self.mixed:
             circuit.save_density_matrix(label="state")
         else:
@@ -150,10 +161,7 @@ class AerSimulatorEngine:
             probs = np.real(np.einsum("bii->bi", states)) if mixed else np.abs(states) ** 2
             probs = apply_readout_error(probs, self.readout_error, self.num_qubits)
         else:
-            probs = np.zeros((total, dim))
-            for i in range(total):
-                for key, count in result.get_counts(i).items():
-                    probs[i, int(key.replace(" ", ""), 2)] = count / self.shots
+            probs = _counts(result, total, dim) / self.shots
         return (
             states.reshape((n_sets, batch) + states.shape[1:]),
             probs.reshape(n_sets, batch, dim),
@@ -169,7 +177,7 @@ class AerSimulatorEngine:
         Aer job binds every (unitary, sample) pair. Outcome ``x`` has qubit ``k`` as bit ``k``.
         """
         n, batch, units = self.num_qubits, len(features), len(angles)
-        if getattr(self, "_randomized", None) is None:
+        if self._randomized is None:
             from qiskit.circuit import ParameterVector
 
             u = ParameterVector("u", 3 * n)
@@ -185,10 +193,7 @@ class AerSimulatorEngine:
         flat = angles.reshape(units, 3 * n)
         binds.update({u[k]: np.repeat(flat[:, k], batch) for k in range(3 * n)})
         result = self.backend.run(circuit, parameter_binds=[binds], shots=shots).result()
-        counts = np.zeros((units * batch, 2**n), dtype=np.int64)
-        for i in range(units * batch):
-            for key, count in result.get_counts(i).items():
-                counts[i, int(key.replace(" ", ""), 2)] = count
+        counts = _counts(result, units * batch, 2**n)
         return counts.reshape(units, batch, 2**n).transpose(1, 0, 2)
 
     def probabilities_and_states(self, theta, encoded):

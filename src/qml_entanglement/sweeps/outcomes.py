@@ -144,7 +144,7 @@ def progress_line(outcome: JobOutcome, done: int, total: int | None, elapsed: fl
     name = outcome.run_name or " ".join(outcome.overrides) or "job"
     line = f"[{done}/{total if total is not None else '?'}] {name} {outcome.status}"
     if outcome.status == FAILED:
-        line += f": {(outcome.error or '').splitlines()[0][:160] if outcome.error else ''}"
+        line += f": {outcome.error.splitlines()[0][:160] if outcome.error else ''}"
     elif outcome.status == SKIPPED:
         line += " (already finished)"
     elif outcome.loss is not None:
