@@ -1,0 +1,1 @@
+"""Analysis library: pure functions shared by the comparison, the study and the atlas."""
