@@ -257,9 +257,9 @@ class Contender:
 def ours(workload: Workload, mode: str, index: np.ndarray | None = None) -> Contender:
     """Our engine exactly as the training loop uses it (classifier + entanglement summary)."""
     from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.metrics.summary import entanglement_summary
     from qml_entanglement.models.readout import parity_readout
     from qml_entanglement.training.classifier import QuantumClassifier
-    from qml_entanglement.training.entanglement import entanglement_summary
     from qml_entanglement.training.losses import CrossEntropy
 
     start = time.perf_counter()
@@ -781,10 +781,10 @@ def scaling_point(n: int, mode: str, samples: int, repeats: int) -> dict:
     traced epoch is an extra one after the timed ones.
     """
     from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.metrics.summary import entanglement_summary
     from qml_entanglement.models import build_ansatz, build_feature_map
     from qml_entanglement.models.readout import parity_readout
     from qml_entanglement.training.classifier import QuantumClassifier
-    from qml_entanglement.training.entanglement import entanglement_summary
     from qml_entanglement.training.losses import CrossEntropy
     from qml_entanglement.training.optimizers import Adam
 

@@ -45,8 +45,8 @@ def _haar_states(rng: np.random.Generator, count: int, n: int) -> np.ndarray:
 
 
 def _randomized_rows(sizes, samples: int, repeats: int) -> list[dict]:
-    from qml_entanglement.training.entanglement import entanglement_summary
-    from qml_entanglement.training.measurements import RandomizedEstimates
+    from qml_entanglement.metrics.randomized_estimates import RandomizedEstimates
+    from qml_entanglement.metrics.summary import entanglement_summary
 
     rows = []
     rng = np.random.default_rng(SEED)
@@ -100,9 +100,9 @@ def _fraction_row(samples: int, repeats: int) -> dict:
     from bench_engine import workload_l
 
     from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.metrics.summary import entanglement_summary
     from qml_entanglement.models.readout import parity_readout
     from qml_entanglement.training.classifier import QuantumClassifier
-    from qml_entanglement.training.entanglement import entanglement_summary
     from qml_entanglement.training.losses import CrossEntropy
 
     work = workload_l(samples)

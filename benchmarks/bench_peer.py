@@ -64,9 +64,9 @@ def _median_epoch(epoch, repeats: int) -> float:
 
 def _ours(work, repeats: int) -> dict:
     from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.metrics.summary import entanglement_summary
     from qml_entanglement.models.readout import parity_readout
     from qml_entanglement.training.classifier import QuantumClassifier
-    from qml_entanglement.training.entanglement import entanglement_summary
     from qml_entanglement.training.losses import CrossEntropy
     from qml_entanglement.training.optimizers import Adam
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
-
 from qml_entanglement.metrics.catalogue import CATALOGUE, ENTANGLEMENT, PRIORITY, axis_label, info
-from qml_entanglement.training.entanglement import entanglement_metric_names
+from qml_entanglement.training import builtin_measures
 
 
-@pytest.mark.parametrize("mixed", [False, True])
-def test_every_logged_entanglement_metric_is_catalogued(mixed):
-    for name in entanglement_metric_names(mixed, entangling_power=True):
+def test_every_key_of_the_built_in_measures_is_catalogued_and_evidence_is_entanglement():
+    keys = builtin_measures.PURE_SUMMARY + builtin_measures.MIXED_SUMMARY
+    for name in keys:
         assert name in CATALOGUE, name
+    for name in builtin_measures.PURE_STATE_METRICS + builtin_measures.MIXED_STATE_METRICS:
+        assert CATALOGUE[name].kind == ENTANGLEMENT, name
+    assert all(CATALOGUE[n].pure for n in builtin_measures.PURE_SUMMARY)
 
 
 def test_entropies_are_in_bits_and_bounded_metrics_have_unit_scale():

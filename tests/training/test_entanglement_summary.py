@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from qml_entanglement.engine import compile_circuit
+from qml_entanglement.metrics.summary import entanglement_summary
 from qml_entanglement.models import bell_toy_circuit, build_ansatz
-from qml_entanglement.training.entanglement import block_entangling_power, entanglement_summary
+from qml_entanglement.training.entanglement import block_entangling_power
 
 
 def test_summary_of_bell_and_product_states():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.training.history_figures import plot_history
+from qml_entanglement.history_figures import plot_history
 
 
 def _history() -> pd.DataFrame:

@@ -7,13 +7,10 @@ import numpy as np
 import pytest
 
 from qml_entanglement.engine import compile_circuit
+from qml_entanglement.metrics.randomized_estimates import RandomizedEstimates
+from qml_entanglement.metrics.summary import entanglement_summary
 from qml_entanglement.models import build_ansatz
-from qml_entanglement.training.entanglement import entanglement_summary
-from qml_entanglement.training.measurements import (
-    RandomizedEstimates,
-    Scrambling,
-    initial_gradient_variance,
-)
+from qml_entanglement.training.measurements import Scrambling, initial_gradient_variance
 
 
 def _ghz(n: int) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from omegaconf import SI
 
@@ -53,7 +54,11 @@ class Aer:
 @option("metrics", "default")
 @dataclass
 class Metrics:
-    """What is measured besides loss, accuracy and the entanglement of every sample's state."""
+    """What is measured per step: ``measures`` lists the measures (each ``_target_`` a factory,
+    :mod:`qml_entanglement.training.measures`; conf/metrics/default.yaml lists the built-in
+    ones), the other fields are the settings the built-in measures read."""
+
+    measures: dict[str, Any] = setting(factory=dict)
 
     probe_size: int | None = setting(None, ge=1)  # null = every training sample
     entangling_power_samples: int | None = setting(None, ge=1)  # also the block's power

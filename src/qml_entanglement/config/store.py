@@ -19,6 +19,8 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
+from .fields import ConfigError
+
 T = TypeVar("T")
 
 
@@ -59,6 +61,27 @@ def build(node: DictConfig, *args: Any, **kwargs: Any) -> Any:
         if error.__cause__ is not None:
             raise error.__cause__ from None
         raise
+
+
+def build_each(entries: Any, prefix: str, *args: Any) -> list[Any]:
+    """Build every entry of a mapping of ``_target_`` nodes (``metrics.measures``,
+    ``callbacks``) as ``target(*args, **its other keys)``, in order; null entries and targets
+    that return None are left out. An entry that cannot be built (its target cannot be
+    imported, or does not take its keys) raises :class:`ConfigError` naming it."""
+    built = []
+    for name, entry in (entries or {}).items():
+        if entry is None:
+            continue
+        try:
+            value = build(entry, *args)
+        except (ImportError, TypeError) as exc:
+            target = entry.get("_target_")
+            raise ConfigError(
+                f"{prefix}.{name} (_target_={target!r}) cannot be built: {exc}"
+            ) from exc
+        if value is not None:
+            built.append((name, value))
+    return built
 
 
 def is_option_key(key: str) -> bool:

@@ -107,6 +107,19 @@ def _check_feature_range(dataset: Any) -> None:
         )
 
 
+def check_entries(entries: Any, prefix: str) -> None:
+    """Each entry of a list of things to build (``callbacks``, ``metrics.measures``) is null or
+    a mapping with a ``_target_`` (the function that builds it)."""
+    for name, entry in (entries or {}).items():
+        target = entry.get("_target_") if isinstance(entry, DictConfig) else None
+        if entry is not None and not (isinstance(target, str) and target):
+            shown = OmegaConf.to_container(entry) if OmegaConf.is_config(entry) else entry
+            raise ConfigError(
+                f"{prefix}.{name}={shown!r} is not allowed; give a mapping with "
+                "_target_: <module.function>, or null"
+            )
+
+
 def validate(cfg: DictConfig) -> dict[str, Any]:
     """Validate a composed training config; return each group's dataclass object.
 
@@ -117,6 +130,8 @@ def validate(cfg: DictConfig) -> dict[str, Any]:
         raise ConfigError(f"seed={seed!r} must be an integer >= 0")
     checked = {group: check_node(cfg[group], group) for group in GROUPS}
     _check_feature_range(checked["dataset"])
+    check_entries(cfg.metrics.measures, "metrics.measures")
+    check_entries(cfg.get("callbacks"), "callbacks")
     for group in GROUPS:
         own = checked[group]
         for part in (own, *(v for v in vars(own).values() if dataclasses.is_dataclass(v))):

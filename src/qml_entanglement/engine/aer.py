@@ -124,6 +124,13 @@ class AerSimulatorEngine:
     def num_parameters(self) -> int:
         return self.block.num_parameters
 
+    def randomized_estimator(self, features, unitaries: int, shots: int, seed: int):
+        """Randomized-measurement estimates with the shots measured by Aer on ``features``
+        (:class:`~qml_entanglement.metrics.randomized_estimates.CountsRandomizedEstimates`)."""
+        from ..metrics.randomized_estimates import CountsRandomizedEstimates
+
+        return CountsRandomizedEstimates(self, features, self.num_qubits, unitaries, shots, seed)
+
     @staticmethod
     def _noise_model(depolarizing: float, readout: float):
         if depolarizing == 0 and readout == 0:

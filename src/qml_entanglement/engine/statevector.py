@@ -221,6 +221,14 @@ class StatevectorSimulator:
     def num_features(self) -> int:
         return self.encoder.num_parameters
 
+    def randomized_estimator(self, features, unitaries: int, shots: int, seed: int):
+        """Randomized-measurement estimates of the measured states, shots sampled from their
+        exact probabilities (:class:`~qml_entanglement.metrics.randomized_estimates.
+        RandomizedEstimates`; ``features`` unused)."""
+        from ..metrics.randomized_estimates import RandomizedEstimates
+
+        return RandomizedEstimates(self.num_qubits, unitaries, shots, seed)
+
     def session(self):
         """A context for many calls in a row (a training loop): BLAS limited once, not per
         call (see :func:`single_threaded_blas`)."""

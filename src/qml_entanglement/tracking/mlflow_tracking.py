@@ -113,9 +113,7 @@ class MLflowTracking(Callback):
             writer=writer,
         ).__enter__()
         self.run.log_params(run_params(cfg))
-        once = dict(experiment.dataset.facts)
-        once.update({f"feature_map_{k}": v for k, v in (experiment.baseline or {}).items()})
-        once.update(experiment.once)
+        once = {**experiment.dataset.facts, **experiment.once}
         if once:
             self.run.log_final(once)
         self.timings["tracking"] += time.perf_counter() - tic

@@ -16,10 +16,12 @@ _NOT_HASHED = ("tracking", "force", "sweep", "run_name")  # where and how a run 
 
 
 def _described(container: Any) -> Any:
-    """The config's values without Hydra's build keys (``_target_``, ``_partial_``)."""
-    if isinstance(container, dict):
-        return {k: _described(v) for k, v in container.items() if not is_option_key(k)}
-    return container
+    """The config's values without Hydra's build keys (``_target_``, ``_partial_``); a mapping
+    that held nothing else (e.g. a measure or callback entry without settings) is left out."""
+    if not isinstance(container, dict):
+        return container
+    kept = {k: _described(v) for k, v in container.items() if not is_option_key(k)}
+    return {k: v for k, v in kept.items() if not (v == {} and container[k])}
 
 
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:

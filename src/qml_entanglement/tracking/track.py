@@ -1,7 +1,7 @@
 """Our tracking in your own training loop: ``qml_entanglement.track``.
 
 A run tracked this way looks exactly like one of ours: the same metric names computed by the
-same code (:func:`qml_entanglement.training.entanglement.entanglement_summary` on the states
+same code (:func:`qml_entanglement.metrics.summary.entanglement_summary` on the states
 you pass: Meyer-Wallach, single-qubit and half-cut entropies for pure states; negativity and
 purity for density matrices), the same batching and background writer, params from your
 config, the tags the comparison stage reads (``seed``, ``entanglement_metrics``,
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from ..training.entanglement import MIXED_STATE_METRICS, PURE_STATE_METRICS
+from ..metrics.summary import MIXED_STATE_METRICS, PURE_STATE_METRICS, entanglement_summary
 from .run_identity import flatten
 from .store import resolve_tracking_uri
 from .uri import preflight
@@ -69,8 +69,6 @@ class TrackedRun:
         record = {} if loss is None else {"loss": float(loss)}
         record.update({k: float(v) for k, v in metrics.items()})
         if states is not None:
-            from ..training.entanglement import entanglement_summary
-
             batch = _as_batch(states)
             if big_endian:
                 batch = _reverse_qubits(batch)
@@ -90,7 +88,7 @@ class TrackedRun:
             return
         import pandas as pd
 
-        from ..training.history_figures import plot_history
+        from ..history_figures import plot_history
 
         frame = pd.DataFrame(self.history)
         path = self._dir / "history.csv"

@@ -86,7 +86,7 @@ class HistoryFigures(Callback):
 
     def on_train_end(self, result: TrainResult, error: BaseException | None) -> None:
         if result.history:
-            from .history_figures import plot_history
+            from ..history_figures import plot_history
 
             tic = time.perf_counter()
             plot_history(

@@ -1,4 +1,5 @@
-"""The training loop: evaluate, measure entanglement, report, update -- once per epoch.
+"""The training loop: evaluate, measure (the experiment's measures), report, update -- once
+per epoch.
 
 Step convention: step ``e`` holds the model at parameters ``theta_e``; step 0 is the initial
 parameters (before any update) and step ``e >= 1`` follows the ``e``-th epoch's update, so a run
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .callbacks import Callback
-from .entanglement import entanglement_summary
 from .experiment import Experiment
+from .measures import Step
 
 
 @dataclass
@@ -108,28 +109,13 @@ def _report(callbacks: Sequence[Callback], result: TrainResult, step: int, metri
 
 
 def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
-    """Loss, accuracies, the gradient's norm and the variance of its components (over the
-    parameters, ``ddof=0``), entanglement and the experiment's extra measures."""
-    data = ex.data
-    metrics: dict[str, float] = {"loss": ev.loss}
-    if data.has_labels:
-        metrics["train_accuracy"] = _accuracy(ev.class_probs, data.y_train)
-        if data.test is not None and len(data.y_test):
-            test = ex.classifier.evaluate(theta, data.test, data.y_test, with_grad=False)
-            metrics["test_loss"] = test.loss
-            metrics["test_accuracy"] = _accuracy(test.class_probs, data.y_test)
-    if ev.grad is not None:
-        metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
-        metrics["grad_variance"] = float(np.var(ev.grad))
+    """Every measure of the experiment, in order, on this step (the measured states are the
+    probed samples' own)."""
     states = ev.states if ex.probe is None else ev.states[ex.probe]
-    metrics.update(entanglement_summary(states, half_cut_subset=ex.half_cut_subset))
-    for state_measure in ex.state_measures:
-        metrics.update(state_measure(states))
-    for key, value in (ex.baseline or {}).items():
-        metrics[f"{key}_change"] = metrics[key] - value
+    step = Step(theta, ex.optimizer, ev, states)
     for measure in ex.measures:
-        metrics.update(measure(theta, ex.optimizer))
-    return metrics
+        step.metrics.update(measure(step))
+    return step.metrics
 
 
 def _minibatch_epoch(ex: Experiment, theta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -146,7 +132,3 @@ def _minibatch_epoch(ex: Experiment, theta: np.ndarray, rng: np.random.Generator
             objective=lambda t, e=enc, y=labels: classifier.loss_value(t, e, y),
         )
     return theta
-
-
-def _accuracy(class_probs: np.ndarray, labels: np.ndarray) -> float:
-    return float(np.mean(np.argmax(class_probs, axis=1) == labels))

@@ -1,11 +1,7 @@
-"""Opt-in measurements of a training run beyond the exact entanglement summary.
+"""Opt-in measurements of a training run beyond the exact entanglement summary (used by
+:mod:`qml_entanglement.training.builtin_measures`; the randomized-measurement estimates are in
+:mod:`qml_entanglement.metrics.randomized_estimates`).
 
-* :class:`RandomizedEstimates` (``metrics.estimator=randomized``): Meyer-Wallach and the
-  half-cut Renyi-2 entropy estimated from simulated randomized measurements of each probed
-  state, with standard errors, next to the exact values (Brydges et al., Science 364, 260
-  (2019); :func:`qml_entanglement.metrics.randomized_purities`); shots sampled from the exact
-  probabilities (``simulator=statevector``) or measured by Aer (:class:`AerRandomizedEstimates`,
-  ``simulator=aer``, noise included).
 * :class:`Scrambling` (``metrics.scrambling=true``): the tripartite information I3 (bits) of the
   trained block at the current parameters, and of the whole model circuit averaged over a
   seeded probe of training points (Hosur, Qi, Roberts, Yoshida, JHEP 02 (2016) 004;
@@ -24,92 +20,11 @@ import numpy as np
 
 from ..config.runtime import MAX_SCRAMBLING_QUBITS
 from ..engine import program_unitary
-from ..metrics import (
-    mean_over_samples,
-    randomized_meyer_wallach,
-    randomized_purities,
-    randomized_purities_from_counts,
-    randomized_renyi2,
-    tripartite_information,
-)
-
-
-class RandomizedEstimates:
-    """``states -> {meyer_wallach_estimate, renyi2_half_cut_estimate, and their _se}``.
-
-    Each call draws fresh Haar single-qubit unitaries (``unitaries`` per state) and ``shots``
-    samples from each rotated state's exact probabilities, from one generator seeded once per
-    run (so a run is reproducible and epochs are independent). The epoch value is the mean
-    over the probed states; its standard error is the measurement error of that mean,
-    ``sqrt(sum_b SE_b**2) / B`` with ``SE_b`` the spread over unitaries of state ``b`` (the
-    error against the exact epoch value logged next to it; ``mean_over_samples``,
-    ``error="measurement"``).
-    """
-
-    def __init__(self, num_qubits: int, unitaries: int, shots: int, seed: int):
-        half = tuple(range(max(num_qubits // 2, 1)))
-        self.subsystems = [(q,) for q in range(num_qubits)] + [half]
-        self.half = half
-        self.unitaries, self.shots = unitaries, shots
-        self.rng = np.random.default_rng([seed, 16])  # its own stream, apart from the run's
-
-    def __call__(self, states: np.ndarray) -> dict[str, float]:
-        result = randomized_purities(
-            states,
-            self.subsystems,
-            self.unitaries,
-            self.shots,
-            self.rng,
-            density=states.ndim == 3,
-        )
-        return _estimates(result, self.half)
-
-
-class AerRandomizedEstimates:
-    """``(theta, optimizer) -> {meyer_wallach_estimate, renyi2_half_cut_estimate, and _se}``
-    with ``simulator=aer``: the shots are measured by Aer itself (with the model's noise and
-    readout error) after Haar-random local unitaries (``u`` gates with ``theta = arccos(1 -
-    2 v)``, ``phi``, ``lambda`` uniform: Haar on U(2) up to a phase), on the probed training
-    samples; counts go through :func:`~qml_entanglement.metrics.randomized_purities_from_counts`.
-    """
-
-    def __init__(self, simulator, features, num_qubits: int, unitaries: int, shots: int, seed):
-        self.simulator, self.features = simulator, features
-        half = tuple(range(max(num_qubits // 2, 1)))
-        self.subsystems = [(q,) for q in range(num_qubits)] + [half]
-        self.half, self.n = half, num_qubits
-        self.unitaries, self.shots = unitaries, shots
-        self.rng = np.random.default_rng([seed, 16])
-
-    def __call__(self, theta: np.ndarray, _optimizer: object = None) -> dict[str, float]:
-        shape = (self.unitaries, self.n)
-        angles = np.stack(
-            [
-                np.arccos(1.0 - 2.0 * self.rng.uniform(size=shape)),
-                self.rng.uniform(0.0, 2 * np.pi, size=shape),
-                self.rng.uniform(0.0, 2 * np.pi, size=shape),
-            ],
-            axis=-1,
-        )
-        counts = self.simulator.randomized_counts(theta, self.features, angles, self.shots)
-        return _estimates(randomized_purities_from_counts(counts, self.subsystems), self.half)
-
-
-def _estimates(result, half) -> dict[str, float]:
-    """Epoch means of the Meyer-Wallach and half-cut Renyi-2 estimates, with their errors."""
-    out: dict[str, float] = {}
-    for name, estimate in (
-        ("meyer_wallach_estimate", randomized_meyer_wallach(result)),
-        ("renyi2_half_cut_estimate", randomized_renyi2(result, half)),
-    ):
-        mean = mean_over_samples(estimate, error="measurement")
-        out[name] = float(mean.value)
-        out[f"{name}_se"] = float(mean.standard_error)
-    return out
+from ..metrics import tripartite_information
 
 
 class Scrambling:
-    """``(theta, optimizer) -> {tripartite_information, tripartite_information_model}``.
+    """``theta -> {tripartite_information, tripartite_information_model}``.
 
     ``feature_map_unitaries`` ``(K, 2**n, 2**n)`` are the encodings of ``K`` probe points,
     computed once; the model's unitary at point ``x`` is ``U_block(theta) U_fm(x)``.
@@ -125,7 +40,7 @@ class Scrambling:
         self.half = list(range(max(num_qubits // 2, 1)))
         self.encodings = feature_map_unitaries
 
-    def __call__(self, theta: np.ndarray, _optimizer: object = None) -> dict[str, float]:
+    def __call__(self, theta: np.ndarray) -> dict[str, float]:
         unitary = program_unitary(self.block, theta)
         out = {
             "tripartite_information": float(tripartite_information(unitary, self.half, self.half))

@@ -7,10 +7,10 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from ..config import build, validate
-from .callbacks import History, HistoryFigures, ProgressBar
+from ..config import ConfigError, build, validate
 from .experiment import build_experiment
 from .loop import train
+from .run_callbacks import RunContext, build_callbacks
 
 
 def _say(message: str) -> None:
@@ -45,24 +45,14 @@ def run_experiment(
     experiment = build_experiment(cfg)
     timings = {"build": time.perf_counter() - tic}
     say(f"training: {experiment.epochs} epochs (built in {timings['build']:.1f} s)")
-    figures = _figures(cfg, tracking)
-    callbacks = [History(tracking.artifact_dir), figures, tracking]
+    callbacks = build_callbacks(cfg.callbacks, RunContext(cfg, tracking, progress))
+    if tracking not in callbacks:
+        raise ConfigError("callbacks.tracking cannot be left out: it is the run's record")
     tic = time.perf_counter()
-    train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
-    timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - figures.seconds
+    train(experiment, callbacks)
+    drawn = sum(getattr(callback, "seconds", 0.0) for callback in callbacks)  # figures
+    timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - drawn
     if progress:
         tracking.print_summary()
-    timings.update(tracking.timings, artifacts=tracking.timings["artifacts"] + figures.seconds)
+    timings.update(tracking.timings, artifacts=tracking.timings["artifacts"] + drawn)
     return {**tracking.summary, "timings": timings}
-
-
-def _figures(cfg: DictConfig, tracking) -> HistoryFigures:
-    """The run's figures, titled with its name (and seed), in the formats tracking keeps."""
-    name = tracking.name
-    title = name if "seed=" in name else f"{name} (seed {cfg.seed})"
-    return HistoryFigures(
-        tracking.artifact_dir,
-        title=title,
-        loss_name=str(cfg.loss.name),
-        formats=tracking.figure_formats,
-    )
