@@ -86,9 +86,11 @@ def workload_s():
     from qml_entanglement.models import VQC
     from qml_entanglement.models.ansatze import real_amplitudes
     from qml_entanglement.models.feature_maps import zz
+    from qml_entanglement.training import builtin_measures as builtin
     from qml_entanglement.training.classifier import QuantumClassifier
     from qml_entanglement.training.experiment import EncodedData, Experiment
     from qml_entanglement.training.losses import CrossEntropy
+    from qml_entanglement.training.measures import MeasureContext
 
     data = load_dataset("ad_hoc", seed=SEED, num_features=2, training_size=50, test_size=1, gap=0.3)
     model = VQC(
@@ -104,7 +106,10 @@ def workload_s():
     simulator = StatevectorSimulator(model.feature_map, model.ansatz)
     classifier = QuantumClassifier(simulator, model.readout, CrossEntropy())
     encoded = EncodedData(simulator.encode(data.x_train), np.asarray(data.y_train), None, None)
-    return Experiment(data, model, classifier, None, encoded, epochs=0, batch_size=None, seed=SEED)
+    context = MeasureContext(None, SEED, data, model, simulator, classifier, encoded)
+    measures = [builtin.performance(context), builtin.gradient(context)]
+    measures.append(builtin.entanglement(context))
+    return Experiment(data, model, classifier, None, encoded, 0, None, SEED, measures=measures)
 
 
 def train_once(workload, epochs: int, on_epoch: Callable | None) -> None:

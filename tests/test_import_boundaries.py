@@ -48,6 +48,7 @@ def _touches(names: set[str], module: str) -> list[str]:
         ("engine", "mlflow"),
         ("models", "mlflow"),
         ("config", "qml_entanglement.training"),
+        ("config", "qml_entanglement.tracking"),
         ("config", "mlflow"),
     ],
 )
@@ -59,6 +60,38 @@ def test_the_training_loop_knows_nothing_of_tracking():
     names = _imports(SRC / "training" / "loop.py") | _imports(SRC / "training" / "callbacks.py")
     for module in ("mlflow", "qml_entanglement.tracking", "qml_entanglement.sweeps"):
         assert _touches(names, module) == [], module
+
+
+# Modules outside tracking/ that still import MLflow, left for a later step of issue 25 (the
+# analysis stages get their own store access then); the list may only shrink.
+MLFLOW_OUTSIDE_TRACKING = ("compare", "study", "sweeps/parent.py")
+
+
+def test_mlflow_is_imported_only_from_tracking():
+    offenders = []
+    for path in sorted(SRC.rglob("*.py")):
+        relative = path.relative_to(SRC).as_posix()
+        if relative.startswith(("tracking/", *(f"{p}/" for p in MLFLOW_OUTSIDE_TRACKING))):
+            continue
+        if relative in MLFLOW_OUTSIDE_TRACKING:
+            continue
+        if _touches(_imports(path), "mlflow"):
+            offenders.append(relative)
+    assert offenders == []
+
+
+def test_the_mlflow_exemptions_are_still_needed():
+    """An exempted module that no longer imports MLflow leaves the list."""
+    for entry in MLFLOW_OUTSIDE_TRACKING:
+        paths = [SRC / entry] if entry.endswith(".py") else list((SRC / entry).rglob("*.py"))
+        assert any(_touches(_imports(p), "mlflow") for p in paths), entry
+
+
+def test_tracking_your_own_loop_uses_no_training_internals():
+    """``qml_entanglement.track`` computes with metrics/ and draws with the shared figures."""
+    names = _imports(SRC / "tracking" / "track.py")
+    assert _touches(names, "qml_entanglement.training") == []
+    assert "qml_entanglement.metrics.summary.entanglement_summary" in names
 
 
 def test_the_resolver_sees_relative_imports():

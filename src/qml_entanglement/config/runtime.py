@@ -8,9 +8,9 @@ from typing import Any
 from omegaconf import SI
 
 from ..figure_output import FORMATS
-from ..tracking.uri import uri_problem
 from .fields import ConfigError, setting
 from .store import option
+from .uris import uri_problem
 
 MAX_EXPERIMENT_NAME = 256  # MLflow's column width for experiment names
 MAX_SCRAMBLING_QUBITS = 6  # metrics.scrambling: the Choi state of n qubits has 2n

@@ -3,9 +3,10 @@
 Nothing here imports MLflow: the checks run before any client exists, so a wrong URI costs a
 second and one line instead of minutes of MLflow's retries and a traceback.
 
-* :func:`uri_problem`: what is wrong with a URI's *form* (a config mistake, exit 2);
-* :func:`redact`: the same text with every URI password replaced by ``***`` (user and host
-  stay), for everything that is logged, printed or stored;
+* :func:`uri_problem`: what is wrong with a URI's *form* (a config mistake, exit 2), and
+  :func:`redact`: the same text with every URI password replaced by ``***`` (user and host
+  stay), for everything that is logged, printed or stored (both from
+  :mod:`qml_entanglement.config.uris`: the config checks the form before any run);
 * :func:`preflight`: whether the store can be reached and written (an environment problem,
   :class:`StoreUnavailable`, exit 3), decided within ``timeout`` seconds.
 """
@@ -14,18 +15,15 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "databricks")
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
-# scheme://user:password@ -- also with ":" escaped as Hydra prints overrides ("\:"), and that
-# escape escaped again in JSON ("\\:")
-_SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)")
+from ..config.uris import DEFAULT_PORTS, SCHEMES, redact, scheme_of, uri_problem
+
+__all__ = ["SCHEMES", "StoreUnavailable", "preflight", "redact", "redact_file", "uri_problem"]
 
 
 def redact_file(path: Path) -> None:
@@ -63,42 +61,6 @@ class StoreUnavailable(ConnectionError):
     """The tracking store cannot be reached or written; the message says which and why."""
 
 
-def redact(text: str) -> str:
-    r"""*text* with the password of every ``scheme://user:password@host`` replaced by ``***``.
-
-    >>> redact("postgresql://me:s3cret@db:5432/mlflow and http://h:5000")
-    'postgresql://me:***@db:5432/mlflow and http://h:5000'
-    >>> print(redact(r"tracking.uri=postgresql\://me\:s3cret@db\:5432/mlflow"))  # Hydra's escaping
-    tracking.uri=postgresql\://me\:***@db\:5432/mlflow
-    """
-    return _SECRET.sub(r"\g<head>***", text)
-
-
-def _scheme(uri: str) -> str:
-    return uri.split("://", 1)[0].split("+", 1)[0].lower() if "://" in uri else ""
-
-
-def uri_problem(uri: str) -> str | None:
-    """Why *uri* cannot be a tracking URI, or None.
-
-    >>> uri_problem("sqlite:///mlruns/mlflow.db") is None
-    True
-    >>> uri_problem("not-a-uri")
-    "'not-a-uri' has no scheme; use sqlite:///path/to/mlflow.db, http(s)://host:port, or postgresql://user@host/db"
-    """
-    scheme = _scheme(uri)
-    hint = "use sqlite:///path/to/mlflow.db, http(s)://host:port, or postgresql://user@host/db"
-    if not scheme:
-        return f"{redact(uri)!r} has no scheme; {hint}"
-    if scheme not in SCHEMES:
-        return f"{redact(uri)!r} has scheme {scheme!r}, not one of {', '.join(SCHEMES)}; {hint}"
-    if scheme == "sqlite" and not uri.startswith("sqlite:///"):
-        return f"{uri!r} must start with sqlite:/// (three slashes, then the file's path)"
-    if scheme in ("http", "https", *DEFAULT_PORTS) and not urlsplit(uri).hostname:
-        return f"{redact(uri)!r} names no host"
-    return None
-
-
 def _sqlite_problem(path: Path) -> str | None:
     if path.is_dir():
         return f"{path} is a directory, not a database file"
@@ -125,7 +87,7 @@ def preflight(uri: str, timeout: float = 3.0) -> None:
     """Raise :class:`StoreUnavailable` (one line, password redacted) if the store behind *uri*
     cannot be used: a sqlite path that is a directory or read-only, a server or database host
     that does not answer within *timeout* seconds."""
-    scheme, shown = _scheme(uri), redact(uri)
+    scheme, shown = scheme_of(uri), redact(uri)
     problem = None
     if scheme == "sqlite":
         problem = _sqlite_problem(Path(uri[len("sqlite:///") :]))

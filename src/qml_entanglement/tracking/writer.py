@@ -354,9 +354,13 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
         except (EOFError, OSError):
             parent_alive = False
         store(queued)
-    if os.getppid() == parent_pid:  # the parent lives: it gave up on us and closes its runs
-        return
-    for run_id, uri in open_runs.items():  # the parent died without closing these runs
+    if os.getppid() != parent_pid:  # else the parent lives: it gave up on us, closes its runs
+        _fail_orphans(client, open_runs, parent_pid)
+
+
+def _fail_orphans(client, open_runs: dict[str, str], parent_pid: int) -> None:
+    """Mark FAILED (``failure_reason=killed``) the runs a dead parent left open."""
+    for run_id, uri in open_runs.items():
         try:
             client(uri).set_tag(run_id, "failure_reason", "killed")
             client(uri).set_tag(
