@@ -75,9 +75,10 @@ def build_each(entries: Any, prefix: str, *args: Any) -> list[Any]:
         try:
             value = build(entry, *args)
         except (ImportError, TypeError) as exc:
-            target = entry.get("_target_")
+            target, cause = entry.get("_target_"), exc.__cause__ or exc
+            detail = " ".join(f"{type(cause).__name__}: {cause}".split())  # one line
             raise ConfigError(
-                f"{prefix}.{name} (_target_={target!r}) cannot be built: {exc}"
+                f"{prefix}.{name} (_target_={target!r}) cannot be built: {detail}"
             ) from exc
         if value is not None:
             built.append((name, value))
