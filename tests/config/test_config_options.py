@@ -72,3 +72,13 @@ def test_unknown_key_is_named(compose_cfg):
     cfg = compose_cfg("+dataset.colour=red")
     with pytest.raises(ConfigError, match="unknown key 'dataset.colour'"):
         validate(cfg)
+
+
+def test_the_uri_form_checks_keep_their_documented_examples():
+    """config/uris.py: the URI form check and redaction the config uses (doctests)."""
+    import doctest
+
+    from qml_entanglement.config import uris
+
+    result = doctest.testmod(uris, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 4 and result.failed == 0
