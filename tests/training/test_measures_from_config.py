@@ -33,6 +33,7 @@ def _stored(store_uri: str, run_id: str, key: str) -> list[float]:
     return [m.value for m in sorted(history, key=lambda m: m.step)]
 
 
+@pytest.mark.slow
 def test_a_measure_added_through_config_alone_is_logged_every_step(
     compose_cfg, store_uri, tmp_path, catalogued
 ):
@@ -150,6 +151,7 @@ def test_the_command_line_exits_2_and_creates_no_run(store_uri):
     assert experiment is None or not MlflowClient(store_uri).search_runs([experiment.experiment_id])
 
 
+@pytest.mark.slow
 def test_a_callback_added_and_one_left_out_through_config(compose_cfg, store_uri, tmp_path):
     toy_measure.SEEN.clear()
     cfg = compose_cfg(
