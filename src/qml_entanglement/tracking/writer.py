@@ -38,6 +38,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -54,12 +55,29 @@ _DEFERRED = {signal.SIGINT, signal.SIGTERM}
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM until the block ends, so that no message to or from the writer
-    is ever cut in half (a second Ctrl-C arrives right after, not inside, the pipe write)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    is ever cut in half (a second Ctrl-C arrives right after, not inside, the pipe write).
+
+    Blocking the signals in this thread alone is not enough: a signal sent to the process is
+    delivered to any thread that does not block it (a BLAS or numba worker), and CPython then
+    runs the Python handler in the main thread all the same. So in the main thread the handlers
+    are also swapped for one that only records the signal; the recorded signals are raised again,
+    in order, once the block ends and the previous handlers are back.
+    """
+    previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
+    received: list[int] = []
+    previous_handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in sorted(_DEFERRED):
+            previous_handlers[signum] = signal.getsignal(signum)
+            signal.signal(signum, lambda number, _frame: received.append(number))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for signum, handler in previous_handlers.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        for signum in received:
+            signal.raise_signal(signum)
 
 
 def _frame(message: tuple) -> bytes:
