@@ -18,7 +18,14 @@ from omegaconf import DictConfig, OmegaConf
 from ..figure_output import FORMATS
 from ..training.callbacks import Callback
 from . import membership
-from .run_identity import config_hash, run_name, run_params, run_tags
+from .run_identity import (
+    config_hash,
+    experiment_differences,
+    reference_configs,
+    run_name,
+    run_params,
+    run_tags,
+)
 from .store import ensure_experiment, ensure_store, resolve_tracking_uri
 from .ui_links import run_link, view_hint
 from .uri import preflight, redact
@@ -57,7 +64,10 @@ class MLflowTracking(Callback):
         circuit_image: bool | None = None,
     ):
         self.config, self.overrides = config, overrides
-        self.name = run_name(str(config.run_name), overrides)  # the MLflow run's name
+        references = reference_configs(config, overrides)
+        implied = experiment_differences(config, *references) if references else []
+        keys = run_params(config)  # the MLflow run's name:
+        self.name = run_name(str(config.run_name), overrides, keys, implied)
         single = membership.sweep_id_of(config) is None
         self.figure_formats = tuple(figure_formats or (FORMATS if single else ("png",)))
         self.circuit_image = single if circuit_image is None else circuit_image

@@ -6,12 +6,21 @@ MLflow 3.x opens an experiment in its GenAI mode (a Traces overview, runs filed 
 the browser wins), the query ``?workflowType=machine_learning`` after the hash route does. Every
 link this project prints is built here, with that query, and the port of the UI the user runs
 (``make ui PORT=...`` exports it as ``QML_UI_PORT``; a tracking server's own address otherwise).
+
+The runs table shows no metric column until one is ticked under "Columns" (the runs table's
+toolbar, then "Metrics"). MLflow 3.17's shared views (experiment tag
+``mlflow.sharedViewState.<key>`` with ``selectedColumns``, opened by ``?viewStateShareKey=<key>``)
+look like a way to choose them; tried with a plain-JSON view in headless Chromium, the table
+kept its default columns, so links do not use them and the README names the click.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
+from pathlib import Path
 
+from .project_root import default_store_uri, project_root
 from .uri import redact
 
 WORKFLOW_QUERY = "workflowType=machine_learning"
@@ -37,7 +46,36 @@ def run_link(tracking_uri: str, experiment_id: str, run_id: str) -> str:
     return f"{ui_base(tracking_uri)}/#/experiments/{experiment_id}/runs/{run_id}?{WORKFLOW_QUERY}"
 
 
+def ui_command(tracking_uri: str) -> str:
+    """The ``make ui`` that serves the store at *tracking_uri*: plain for the project's own
+    store, with ``STORE_URI=<absolute uri>`` for any other (the path as the store has it, so
+    the command works from any folder), ``-C <root>`` outside the project's folder, and
+    ``PORT=`` when ``$QML_UI_PORT`` is not 5000. Passwords are shown as ``***``."""
+    parts = ["make"]
+    root = project_root()
+    if Path.cwd().resolve() != root:
+        parts += ["-C", shlex.quote(str(root))]
+    parts.append("ui")
+    if not _is_default_store(tracking_uri):
+        parts.append(shlex.quote(f"STORE_URI={redact(_absolute(tracking_uri))}"))
+    port = os.environ.get(PORT_VARIABLE)
+    if port and port != "5000":
+        parts.append(f"PORT={port}")
+    return " ".join(parts)
+
+
+def _absolute(tracking_uri: str) -> str:
+    if tracking_uri.startswith("sqlite:///"):
+        return f"sqlite:///{Path(tracking_uri[len('sqlite:///'):]).resolve()}"
+    return tracking_uri
+
+
+def _is_default_store(tracking_uri: str) -> bool:
+    return _absolute(tracking_uri) == _absolute(default_store_uri())
+
+
 def view_hint(tracking_uri: str) -> str:
-    """What to do before opening a link: start ``make ui`` for a local store."""
+    """What to do before opening a link: ``open`` for a tracking server (it serves the UI
+    itself), else start the ``make ui`` that serves this store (:func:`ui_command`)."""
     server = tracking_uri.startswith(("http://", "https://"))
-    return "open" if server else "make ui, then open"
+    return "open" if server else f"{ui_command(tracking_uri)}, then open"
