@@ -7,7 +7,6 @@ the training loop only sees a :class:`~qml_entanglement.training.callbacks.Callb
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -98,7 +97,7 @@ class MLflowTracking(Callback):
         print(
             f"run {done.info.run_id} already FINISHED with config_hash {digest}: skipped "
             "(force=true trains it again)",
-            file=sys.stderr,
+            flush=True,
         )
         return membership.skipped_summary(done, self.uri)
 
@@ -194,13 +193,14 @@ class MLflowTracking(Callback):
             run.log_text("evaluation,loss\n" + text, "function_evaluations.csv")
 
     def print_summary(self) -> None:
-        """One line with the final metrics and where to see the run."""
+        """One line with the final metrics and where to see the run (stdout, with the status
+        lines: ``> log`` keeps the run's id; errors alone go to stderr)."""
         s = self.summary
         numbers = ", ".join(f"{k}={s[k]:.4f}" for k in (*SHOWN, "negativity") if k in s)
         link = run_link(self.uri, s["experiment_id"], s["run_id"])
         print(
             f"run {s['run_id']} FINISHED: {numbers}\n  view it: {view_hint(self.uri)} {link}",
-            file=sys.stderr,
+            flush=True,
         )
 
 

@@ -10,6 +10,7 @@ from omegaconf import DictConfig
 from ..config import build, validate
 from .callbacks import History, HistoryFigures, ProgressBar
 from .experiment import build_experiment
+from .library_warnings import summarised_warnings
 from .loop import train
 
 
@@ -48,7 +49,8 @@ def run_experiment(
     figures = _figures(cfg, tracking)
     callbacks = [History(tracking.artifact_dir), figures, tracking]
     tic = time.perf_counter()
-    train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
+    with summarised_warnings(tracking.name):  # one line, not one per epoch
+        train(experiment, [ProgressBar(), *callbacks] if progress else callbacks)
     timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - figures.seconds
     if progress:
         tracking.print_summary()
