@@ -47,7 +47,8 @@ def test_links_open_the_training_view_on_the_ui_port(monkeypatch):
     monkeypatch.delenv(ui_links.PORT_VARIABLE, raising=False)
     local = "sqlite:///mlruns/mlflow.db"
     assert ui_links.experiment_link(local, "1") == (
-        "http://127.0.0.1:5000/#/experiments/1?workflowType=machine_learning"
+        "http://127.0.0.1:5000/#/experiments/1/runs?viewStateShareKey=qml-metric-columns"
+        "&workflowType=machine_learning"
     )
     monkeypatch.setenv(ui_links.PORT_VARIABLE, "5123")
     assert ui_links.run_link(local, "1", "abc") == (

@@ -14,6 +14,7 @@ import argparse
 import sys
 
 from .store import (
+    add_table_view,
     ensure_experiment,
     ensure_store,
     hide_default_experiment,
@@ -43,6 +44,7 @@ def main() -> None:
 
         print("each experiment's runs (training view):")
         for experiment in client.search_experiments():
+            add_table_view(client, experiment)
             print(f"  {experiment.name}: {experiment_link(uri, experiment.experiment_id)}")
     if args.serve is not None:
         from .ui_server import serve

@@ -20,7 +20,7 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from .project_root import default_store_uri
-from .ui_links import EXPERIMENT_KIND_TAG, ui_command
+from .ui_links import EXPERIMENT_KIND_TAG, VIEW_TAG, ui_command, view_state
 from .uri import DEFAULT_PORTS, preflight
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"  # relative to the project's root (make's folder)
@@ -120,6 +120,7 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
     """Id of experiment ``name``, created (with the local artifact root) if missing."""
     experiment = client.get_experiment_by_name(name)
     if experiment is not None and experiment.lifecycle_stage == "active":
+        add_table_view(client, experiment)
         return experiment.experiment_id
     with _store_lock(uri):
         experiment = client.get_experiment_by_name(name)
@@ -134,7 +135,7 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
             return client.create_experiment(
                 name,
                 artifact_location=location,
-                tags=dict([EXPERIMENT_KIND_TAG]),
+                tags=dict([EXPERIMENT_KIND_TAG, (VIEW_TAG, view_state())]),
             )
         except Exception:  # created concurrently through a tracking server
             experiment = client.get_experiment_by_name(name)
@@ -142,3 +143,10 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
                 raise
             return experiment.experiment_id
 
+
+
+def add_table_view(client: MlflowClient, experiment) -> None:
+    """Give *experiment* the runs-table view every experiment link opens (the metric columns;
+    :mod:`.ui_links`), unless it has it."""
+    if experiment.tags.get(VIEW_TAG) != view_state():
+        client.set_experiment_tag(experiment.experiment_id, VIEW_TAG, view_state())
