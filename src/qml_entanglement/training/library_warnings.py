@@ -8,6 +8,7 @@ how many there were and quotes the most frequent one (category, source module, m
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections import Counter
@@ -15,16 +16,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?")
+
 
 def summary_line(caught: list[warnings.WarningMessage]) -> str | None:
     """``"3 library warnings (2 kinds); most frequent, 2x: UserWarning from scipy: ..."``, or
     None when there were none."""
     if not caught:
         return None
-    kinds = Counter(
-        (w.category.__name__, _source(w.filename), str(w.message).splitlines()[0]) for w in caught
-    )
-    (category, source, message), count = kinds.most_common(1)[0]
+    texts = [str(w.message).splitlines()[0] for w in caught]
+    # one kind whatever numbers the text carries ("it is set to 1e-06")
+    keys = [
+        (w.category.__name__, _source(w.filename), _NUMBER.sub("#", t))
+        for w, t in zip(caught, texts, strict=True)
+    ]
+    kinds = Counter(keys)
+    kind, count = kinds.most_common(1)[0]
+    category, source, message = kind[0], kind[1], texts[keys.index(kind)]
     noun = "warning" if len(caught) == 1 else "warnings"
     return (
         f"{len(caught)} library {noun} ({len(kinds)} kind{'s' * (len(kinds) > 1)}); most "
@@ -42,9 +50,10 @@ def _source(filename: str) -> str:
 
 @contextmanager
 def summarised_warnings(run_name: str) -> Iterator[list[warnings.WarningMessage]]:
-    """Record the block's warnings; print their one-line summary (stderr) when it ends."""
+    """Record the warnings the block would have printed (the process's filters still decide:
+    a warning Python hides, such as a library's DeprecationWarning, stays hidden and uncounted);
+    print their one-line summary (stderr) when it ends."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
         try:
             yield caught
         finally:
