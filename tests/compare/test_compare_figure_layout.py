@@ -104,3 +104,17 @@ def test_captions_promise_a_band_only_when_one_is_drawn_and_the_loss_is_named():
     mixed = {"linear": [_frame(0), _frame(2)], "none": [_frame(1)]}
     text = figures.overlay_by_value(mixed, ["loss"], "entanglement", 40).svg.decode()
     assert "±1 s.e. (band, where n &gt; 1)" in text or "±1 s.e. (band, where n > 1)" in text
+
+
+def test_a_missing_value_says_what_it_stands_for():
+    from qml_entanglement.compare.grouping import short_names
+    from qml_entanglement.compare.stage import _value_labels
+
+    rows = [
+        {"dataset.name": "ad_hoc", "dataset.cluster_std": "n/a"},
+        {"dataset.name": "blobs", "dataset.cluster_std": "0.5"},
+        {"dataset.name": "blobs", "dataset.cluster_std": "2.0"},
+    ]
+    grouping = _grouping(rows)
+    labels = _value_labels(grouping, "dataset.cluster_std", short_names(grouping.keys))
+    assert labels == {"n/a": "n/a (dataset=ad_hoc)", "0.5": "0.5", "2.0": "2.0"}
