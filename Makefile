@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp
 BENCH_STAMP := $(VENV)/.bench-stamp
 RAY_STAMP := $(VENV)/.ray-stamp
-EXPERIMENT ?= vqc_adhoc
+EXPERIMENT ?=
 ARGS ?=
 PORT ?= 5000
 # the links runs, sweeps and reports print use the UI's port
@@ -44,8 +44,8 @@ setup: $(STAMP) ## create/refresh .venv from pyproject.toml
 store: setup ## create the local tracking store (mlruns/mlflow.db) once
 	@$(PY) -m qml_entanglement.tracking --experiment qml-entanglement
 
-run: store ## train the default experiment (EXPERIMENT=vqc_adhoc, ARGS="key=value ...")
-	$(PY) pipelines/train.py experiment=$(EXPERIMENT) $(ARGS)
+run: store ## train the default experiment (vqc_adhoc; EXPERIMENT=bell_toy, ARGS="key=value ...")
+	$(PY) pipelines/train.py $(if $(EXPERIMENT),experiment=$(EXPERIMENT)) $(ARGS)
 
 browser: ## install headless Chromium for the report test (Debian package), if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -69,12 +69,12 @@ test-fast: setup ## unit tests only
 lint: setup ## ruff
 	$(VENV)/bin/ruff check src pipelines tests benchmarks
 
-# Lean on a laptop: one web worker, and MLflow's GenAI job runner (7 more processes) off.
+# Lean on a laptop: one web worker, and MLflow's GenAI job runner (7 more processes) off;
+# Ctrl-C stops it with one line (src/qml_entanglement/tracking/ui_server.py).
 ui: setup ## MLflow UI on http://127.0.0.1:$(PORT) against the local store
 	@echo "MLflow UI on http://127.0.0.1:$(PORT)"
-	@$(PY) -m qml_entanglement.tracking --uri $(STORE_URI) --experiment qml-entanglement --links
-	@MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false $(PY) -m mlflow ui --backend-store-uri $(STORE_URI) \
-		--host 127.0.0.1 --port $(PORT) --workers 1
+	@$(PY) -m qml_entanglement.tracking --uri '$(STORE_URI)' --experiment qml-entanglement --links \
+		--serve $(PORT)
 
 $(BENCH_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

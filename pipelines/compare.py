@@ -41,7 +41,8 @@ def main(cfg: DictConfig) -> None:
         print(f"compare: {error}", file=sys.stderr)
         sys.exit(3)
     log.info(
-        "Report: %s (%d runs in %d group%s; %d of %d tests significant after BH)%s",
+        "Report: %s (%d runs in %d group%s; %d of %d tests significant after BH)%s\n"
+        "  %s now points at %s; earlier reports are kept beside it",
         result.directory / "report.html",
         result.n_used,
         result.n_groups,
@@ -49,6 +50,8 @@ def main(cfg: DictConfig) -> None:
         result.n_significant,
         result.n_tests,
         f"; MLflow run {result.comparison_run_id}" if result.comparison_run_id else "",
+        result.directory,
+        result.folder.name,
     )
 
 

@@ -121,7 +121,9 @@ def test_a_user_grouping_that_pools_configurations_names_what_differs(add_runs, 
     # cluster_std is numeric: the correlation-vs-key figure exists, in every format
     figures = {p.name for p in (auto.directory / "figures").iterdir()}
     stems = {name.rsplit(".", 1)[0] for name in figures}
-    assert any(s.startswith("corr_vs") for s in stems)
+    assert "loss_correlation_vs_cluster_std" in stems and "by_cluster_std" in stems
+    # figures are named by what they show: each group's curves by its label
+    assert {"curves_cluster_std_0_5", "vs_loss_cluster_std_2_0"} <= stems
     for stem in stems:
         assert {f"{stem}.png", f"{stem}.svg", f"{stem}.pdf"} <= figures
 

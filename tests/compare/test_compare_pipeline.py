@@ -37,7 +37,7 @@ def _run(cwd: Path, *overrides: str) -> subprocess.CompletedProcess:
 def test_default_config_follows_the_contract(monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     settings = CompareSettings.from_config(_compose())
-    assert settings.tracking_uri == "sqlite:///mlruns/mlflow.db"
+    assert settings.tracking_uri == f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}"  # the project's
     assert settings.experiments == ("qml-entanglement",)
     assert settings.filter == "attributes.status = 'FINISHED'"
     assert settings.group_by is None  # auto: one group per configuration
@@ -74,6 +74,8 @@ def test_cli_writes_the_report_and_nothing_else(known_runs, tracking_uri, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "Report: reports/cli/report.html" in result.stdout
     assert (tmp_path / "reports" / "cli" / "report.html").is_file()
+    folder = (tmp_path / "reports" / "cli").resolve()  # the build's own folder
+    assert f"reports/cli now points at {folder.name}" in result.stdout
     assert set(os.listdir(tmp_path)) - before == {"reports"}  # no outputs/, .hydra/, logs
 
 

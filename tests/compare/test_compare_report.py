@@ -181,14 +181,28 @@ def test_report_is_logged_to_the_comparison_experiment(built):
     assert {"report.html", "report.md", "summary.csv", RUN_IDS_ARTIFACT} <= artifacts
 
 
-def test_rebuilding_replaces_the_report_and_leaves_no_staging(known_runs, settings_for):
+def test_a_second_build_keeps_the_first_and_points_at_the_newest(known_runs, settings_for):
     settings = settings_for(log_to_mlflow=False)
     first = build_report(settings)
-    (first.directory / "stale.txt").write_text("old")
+    (first.directory / "mine.txt").write_text("a note in the first report")
     again = build_report(settings)
     assert again.comparison_run_id is None
-    assert not (again.directory / "stale.txt").exists()
-    assert sorted(p.name for p in settings.output_dir.iterdir()) == ["default"]
+    assert first.folder != again.folder and first.folder.name.startswith("default-")
+    assert (first.folder / "mine.txt").read_text() == "a note in the first report"  # kept
+    assert again.directory.resolve() == again.folder and not (again.directory / "mine.txt").exists()
+    names = sorted(p.name for p in settings.output_dir.iterdir())  # no staging folder left
+    assert names == sorted(["default", first.folder.name, again.folder.name])
+
+
+def test_a_report_folder_from_before_is_kept_when_the_link_replaces_it(known_runs, settings_for):
+    settings = settings_for(log_to_mlflow=False)
+    old = settings.report_dir
+    old.mkdir(parents=True)
+    (old / "report.md").write_text("an old report")
+    result = build_report(settings)
+    kept = [p for p in settings.output_dir.iterdir() if p not in (old, result.folder)]
+    assert len(kept) == 1 and (kept[0] / "report.md").read_text() == "an old report"
+    assert old.is_symlink() and old.resolve() == result.folder
 
 
 def test_no_match_writes_nothing(known_runs, settings_for):

@@ -79,10 +79,10 @@ def test_default_experiment_logs_every_epoch_and_artifact(store_uri):
         "plots/loss_vs_epoch.svg",  # every figure also for papers
         "plots/loss_vs_epoch.pdf",
     } <= plots
-    assert run.info.run_id in proc.stderr  # the closing line names the run
+    assert run.info.run_id in proc.stdout  # the closing line names the run (stdout: > log keeps it)
     # ... with a link that opens MLflow's training view of it
     link = f"/#/experiments/{run.info.experiment_id}/runs/{run.info.run_id}"
-    assert f"{link}?workflowType=machine_learning" in proc.stderr
+    assert f"{link}?workflowType=machine_learning" in proc.stdout
     # the name says what was overridden; the console says what happens before training
     assert run.info.run_name == "vqc-ad_hoc epochs=4"
     assert "building: data set ad_hoc" in proc.stdout and "training: 4 epochs" in proc.stdout

@@ -47,13 +47,72 @@ def test_links_open_the_training_view_on_the_ui_port(monkeypatch):
     monkeypatch.delenv(ui_links.PORT_VARIABLE, raising=False)
     local = "sqlite:///mlruns/mlflow.db"
     assert ui_links.experiment_link(local, "1") == (
-        "http://127.0.0.1:5000/#/experiments/1?workflowType=machine_learning"
+        "http://127.0.0.1:5000/#/experiments/1/runs?viewStateShareKey=qml-metric-columns"
+        "&workflowType=machine_learning"
     )
     monkeypatch.setenv(ui_links.PORT_VARIABLE, "5123")
     assert ui_links.run_link(local, "1", "abc") == (
         "http://127.0.0.1:5123/#/experiments/1/runs/abc?workflowType=machine_learning"
     )
-    assert ui_links.view_hint(local) == "make ui, then open"
+    assert ui_links.view_hint(local) == "make ui PORT=5123, then open"  # the port it links to
     server = "http://user:pw@head:5001/"
     assert ui_links.experiment_link(server, "7").startswith("http://user:***@head:5001/#/")
     assert ui_links.view_hint(server) == "open"
+
+
+def _name(compose_cfg, *overrides: str) -> str:
+    """The run name MLflowTracking gives, with the references a Hydra app composes."""
+    from qml_entanglement.tracking.run_identity import (
+        _group_overrides,
+        _variant_overrides,
+        experiment_differences,
+        run_params,
+    )
+
+    cfg = compose_cfg(*overrides)
+    rest = [o for o in overrides if o not in _variant_overrides(list(overrides))]
+    reference = compose_cfg(*rest)
+    same = compose_cfg(*rest, *_group_overrides(cfg, reference))
+    implied = experiment_differences(cfg, reference, same) if len(rest) < len(overrides) else []
+    return run_name(str(cfg.run_name), list(overrides), run_params(cfg), implied)
+
+
+def test_the_bare_defaults_are_the_documented_default_experiment(compose_cfg):
+    bare, documented = compose_cfg(), compose_cfg("experiment=vqc_adhoc")
+    assert bare == documented and bare.loss.name == "sigmoid_estimate"
+    assert compose_cfg("~experiment").loss.name == "cross_entropy"
+
+
+def test_run_names_differ_whenever_configurations_differ(compose_cfg):
+    names = {
+        overrides: _name(compose_cfg, *overrides)
+        for overrides in [
+            (),
+            ("experiment=vqc_adhoc",),
+            ("~experiment",),
+            ("loss=cross_entropy",),
+            ("experiment=bell_toy",),
+            ("sweep/data=blobs_std0.5",),
+            ("sweep/data=blobs_std1.0",),
+            ("model.ansatz.reps=2",),
+            ("model.feature_map.reps=2",),
+        ]
+    }
+    assert names[()] == names[("experiment=vqc_adhoc",)] == "vqc-ad_hoc"  # one config, one name
+    assert (
+        names[("~experiment",)] == names[("loss=cross_entropy",)] == "vqc-ad_hoc loss=cross_entropy"
+    )
+    assert (
+        names[("experiment=bell_toy",)]
+        == "bell_toy-none optimizer=sgd loss=bell_mse lr=0.5 epochs=30"
+    )
+    assert names[("sweep/data=blobs_std0.5",)] == "vqc-blobs cluster_std=0.5"
+    assert names[("model.ansatz.reps=2",)] != names[("model.feature_map.reps=2",)]
+    distinct = {
+        k: v for k, v in names.items() if k not in [("experiment=vqc_adhoc",), ("~experiment",)]
+    }
+    assert len(set(distinct.values())) == len(distinct), names
+
+
+def test_an_experiment_with_its_own_name_keeps_it(compose_cfg):
+    assert _name(compose_cfg, "experiment=study_vqc_adhoc") == "study-vqc-ad_hoc"

@@ -100,3 +100,16 @@ def test_density_matrices_give_mixed_state_metrics(store):
     assert logged["negativity"] == pytest.approx((3 * 0.8 - 1) / 4)  # Werner: (3p - 1) / 4
     _, mixed = _only_run(store, "mixed")
     assert mixed.data.tags["entanglement_metrics"] == "negativity,log_negativity"
+
+
+def test_track_says_the_run_id_and_link_on_stdout(store, capsys):
+    with qml_entanglement.track("said", {"seed": 1}, writer="inline") as run:
+        run.log_epoch(0, loss=0.5)
+        run_id = run.run_id
+    out = capsys.readouterr().out.splitlines()
+    client, logged = _only_run(store, "said")
+    assert logged.info.run_id == run_id
+    started = next(i for i, line in enumerate(out) if line.startswith(f"run {run_id} ("))
+    link = f"/#/experiments/{logged.info.experiment_id}/runs/{run_id}?workflowType="
+    assert link in out[started + 1] and f" ui STORE_URI={store}, then open" in out[started + 1]
+    assert out[-1] == f"run {run_id} FINISHED (1 steps logged)"

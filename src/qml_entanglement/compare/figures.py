@@ -44,9 +44,18 @@ def _title(label: str, what: str) -> str:
     return "\n".join(textwrap.wrap(label, 90) + [what])
 
 
+def _columns(n_panels: int) -> int:
+    """Columns for *n_panels* (at most :data:`MAX_COLUMNS`): the fewest empty places in the
+    last row, then the most columns (5 panels: 3 + 2; 7: 4 + 3; 8: 4 + 4)."""
+    if n_panels <= MAX_COLUMNS:
+        return max(n_panels, 1)
+    return min(range(2, MAX_COLUMNS + 1), key=lambda c: (-n_panels % c, -c))
+
+
 def _grid(n_panels: int, *, colorbar: bool = False) -> tuple[Figure, list]:
-    """A grid of panels with fixed margins (constrained layout would double the draw time)."""
-    columns = min(n_panels, MAX_COLUMNS)
+    """A grid of *n_panels* panels with fixed margins (constrained layout would double the
+    draw time); a shorter last row is centred, so no empty panel is drawn or left as a hole."""
+    columns = _columns(n_panels)
     rows = math.ceil(n_panels / columns)
     bar = 0.9 if colorbar else 0.0
     width = PANEL_WIDTH * columns + bar
@@ -57,18 +66,31 @@ def _grid(n_panels: int, *, colorbar: bool = False) -> tuple[Figure, list]:
         right=1 - (0.15 + bar) / width,
         bottom=0.5 / height,
         top=1 - 0.75 / height,
-        wspace=0.35,
+        wspace=0.35 * 2,  # half-columns: the gap between panels stays as before
         hspace=0.55,
     )
-    axes = figure.subplots(rows, columns, squeeze=False).ravel().tolist()
-    for extra in axes[n_panels:]:
-        extra.set_visible(False)
-    for axis in axes[:n_panels]:
+    grid = figure.add_gridspec(rows, 2 * columns)
+    last = n_panels - (rows - 1) * columns
+    axes = []
+    for index in range(n_panels):
+        row, column = divmod(index, columns)
+        start = 2 * column + (columns - last if row == rows - 1 else 0)
+        axis = figure.add_subplot(grid[row, start : start + 2])
         # few ticks: tick layout is half the drawing time of these small panels
         axis.xaxis.set_major_locator(MaxNLocator(4))
         axis.yaxis.set_major_locator(MaxNLocator(4))
         axis.tick_params(labelsize=7)
-    return figure, axes[:n_panels]
+        axes.append(axis)
+    return figure, axes
+
+
+def metric_axis(metric: str, loss_metric: str, loss_name: str | None) -> str:
+    """The axis label of *metric*, naming the loss function on a loss axis
+    (``training loss (sigmoid estimate)``)."""
+    text = axis_label(metric)
+    if loss_name and metric in (loss_metric, "test_loss"):
+        return f"{text} ({loss_name})"
+    return text
 
 
 ACCURACIES = ("train_accuracy", "test_accuracy")
@@ -76,19 +98,25 @@ ACCURACIES = ("train_accuracy", "test_accuracy")
 
 @styled
 def trajectories(
-    frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
+    frames: Sequence[pd.DataFrame],
+    metrics: Sequence[str],
+    loss_metric: str,
+    title: str,
+    dpi: int,
+    loss_name: str | None = None,
 ) -> Rendered:
-    """Loss, accuracies and each metric against epoch: mean over seeds with a +-1 s.d. band.
+    """Loss, accuracies and each metric against epoch: mean over seeds with a +-1 s.d. band
+    (one seed: its curve, no band; the caption says which).
 
     *frames* are the runs' histories (index epoch). Individual seeds are drawn as faint lines
-    when there are at most 30 of them.
+    when there are 2 to 30 of them.
     """
     accuracies = [a for a in ACCURACIES if any(a in f.columns for f in frames)]
     panels = [loss_metric, *accuracies, *metrics]
     figure, axes = _grid(len(panels))
     for axis, metric in zip(axes, panels, strict=True):
         having = [f for f in frames if metric in f.columns]
-        if len(having) <= MAX_SEED_LINES:
+        if 1 < len(having) <= MAX_SEED_LINES:
             segments = [
                 np.column_stack([f.index.to_numpy(dtype=float), f[metric].to_numpy()])
                 for f in having
@@ -104,16 +132,26 @@ def trajectories(
             axis.fill_between(epochs, mean - spread, mean + spread, color=color, alpha=0.25, lw=0)
             axis.plot(epochs, mean, color=color, lw=1.6)
         axis.set_title(f"{label(metric)} (n={len(having)})", fontsize=9)
-        axis.set_ylabel(axis_label(metric), fontsize=7)
+        axis.set_ylabel(metric_axis(metric, loss_metric, loss_name), fontsize=7)
         axis.set_xlabel("epoch", fontsize=8)
-    what = "mean over seeds (line), ±1 s.d. (band), each seed (grey)"
+    if len(frames) == 1:
+        what = "one seed: its curve (no band: a spread needs two seeds or more)"
+    elif len(frames) <= MAX_SEED_LINES:
+        what = "mean over seeds (line), ±1 s.d. (band), each seed (grey)"
+    else:
+        what = "mean over seeds (line), ±1 s.d. (band)"
     figure.suptitle(_title(title, what), fontsize=9)
     return render(figure, dpi)
 
 
 @styled
 def metric_vs_loss(
-    frames: Sequence[pd.DataFrame], metrics: Sequence[str], loss_metric: str, title: str, dpi: int
+    frames: Sequence[pd.DataFrame],
+    metrics: Sequence[str],
+    loss_metric: str,
+    title: str,
+    dpi: int,
+    loss_name: str | None = None,
 ) -> Rendered:
     """Each metric against the loss, every epoch of every seed, coloured by epoch."""
     figure, axes = _grid(max(len(metrics), 1), colorbar=True)
@@ -134,7 +172,7 @@ def metric_vs_loss(
                 linewidths=0,
                 rasterized=True,
             )
-        axis.set_xlabel(axis_label(loss_metric), fontsize=8)
+        axis.set_xlabel(metric_axis(loss_metric, loss_metric, loss_name), fontsize=8)
         axis.set_ylabel(axis_label(metric), fontsize=8)
     if scatter is not None:
         right = figure.subplotpars.right
@@ -154,14 +192,16 @@ class GroupPlotJob:
     metrics: tuple[str, ...]
     loss_metric: str
     dpi: int
+    loss_name: str | None = None  # the loss function, named on the loss axis
 
 
 def group_figures(job: GroupPlotJob) -> tuple[Rendered, Rendered | None]:
     """The trajectories figure and (if the group has metrics) the metric-vs-loss figure."""
-    first = trajectories(job.frames, job.metrics, job.loss_metric, job.title, job.dpi)
+    args = (job.frames, job.metrics, job.loss_metric, job.title, job.dpi, job.loss_name)
+    first = trajectories(*args)
     if not job.metrics:
         return first, None
-    return first, metric_vs_loss(job.frames, job.metrics, job.loss_metric, job.title, job.dpi)
+    return first, metric_vs_loss(*args)
 
 
 def render_groups(
@@ -262,8 +302,11 @@ def overlay_by_value(
     metrics: Sequence[str],
     key: str,
     dpi: int,
+    loss_metric: str = "loss",
+    loss_name: str | None = None,
 ) -> Rendered:
-    """Each metric against epoch, one line (mean over runs, ±1 s.e. band) per value of *key*.
+    """Each metric against epoch, one line (mean over runs, ±1 s.e. band) per value of *key*;
+    a value with one run has no band, and the caption says so.
 
     Runs sharing a value of *key* are averaged whatever their other settings, so this is the
     marginal effect of *key*; the per-group figures keep configurations apart.
@@ -283,12 +326,17 @@ def overlay_by_value(
             axis.fill_between(epochs, mean - sem, mean + sem, color=color, alpha=0.2, lw=0)
             axis.plot(epochs, mean, color=color, lw=1.4, label=f"{value} (n={len(frames)})")
         axis.set_title(label(metric), fontsize=9)
-        axis.set_ylabel(axis_label(metric), fontsize=7)
+        axis.set_ylabel(metric_axis(metric, loss_metric, loss_name), fontsize=7)
         axis.set_xlabel("epoch", fontsize=8)
     axes[0].legend(fontsize=6, title=key, title_fontsize=7)
-    figure.suptitle(
-        f"By {key}: mean over every run with that value (line), ±1 s.e. (band)", fontsize=9
-    )
+    sizes = [len(frames) for frames in frames_by_value.values()]
+    if max(sizes) == 1:
+        what = "one run per value (line; no band: a spread needs two runs or more)"
+    elif min(sizes) == 1:
+        what = "mean over every run with that value (line), ±1 s.e. (band, where n > 1)"
+    else:
+        what = "mean over every run with that value (line), ±1 s.e. (band)"
+    figure.suptitle(f"By {key}: {what}", fontsize=9)
     return render(figure, dpi)
 
 

@@ -188,3 +188,31 @@ def _labels(values: list[tuple[str, ...]], keys: list[str], auto: bool) -> dict:
         parts = [f"{names[keys[i]]}={value[i]}" for i in shown if not auto or value[i] != MISSING]
         labels[value] = ", ".join(parts) or "all runs"
     return labels
+
+
+def determines(groups: Sequence[Group], key: str, other: str) -> bool:
+    """Whether *key*'s value fixes *other*'s in every group (a function ``key -> other``).
+
+    >>> g = [Group("a", {"opt": "spsa", "alpha": "0.602"}, ()),
+    ...      Group("b", {"opt": "adam", "alpha": "n/a"}, ())]
+    >>> determines(g, "opt", "alpha"), determines(g, "alpha", "opt")
+    (True, True)
+    """
+    seen: dict[str, str] = {}
+    return all(seen.setdefault(g.values[key], g.values[other]) == g.values[other] for g in groups)
+
+
+def figure_keys(grouping: Grouping) -> list[str]:
+    """The swept keys worth a figure each: a key that another swept key determines adds no
+    figure (SPSA's ``alpha`` beside ``optimizer``; ``gap``, ``pca`` beside ``dataset``). Of
+    keys that determine each other the first in label order stays (``dataset`` over ``gap``).
+    """
+    keys = [k for k in grouping.keys if len({g.values[k] for g in grouping.groups}) > 1]
+    kept = []
+    for index, key in enumerate(keys):
+        finer = [o for o in keys if o != key and determines(grouping.groups, o, key)]
+        strictly = [o for o in finer if not determines(grouping.groups, key, o)]
+        equal_before = [o for o in finer if o in keys[:index] and o not in strictly]
+        if not strictly and not equal_before:
+            kept.append(key)
+    return kept

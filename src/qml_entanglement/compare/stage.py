@@ -7,9 +7,6 @@ when complete, so a failure never leaves a half-written or empty report behind.
 from __future__ import annotations
 
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,7 +27,13 @@ from qml_entanglement.compare.data_quality import (
     to_frame,
     undefined_correlations,
 )
-from qml_entanglement.compare.grouping import Grouping, build_groups, short_names
+from qml_entanglement.compare.grouping import (
+    Grouping,
+    build_groups,
+    determines,
+    figure_keys,
+    short_names,
+)
 from qml_entanglement.compare.histories import RunHistory, load_histories
 from qml_entanglement.compare.narrative import caveats, group_paragraph, headline
 from qml_entanglement.compare.publish import RUN_IDS_ARTIFACT, publish
@@ -42,7 +45,9 @@ from qml_entanglement.compare.report import (
     render_html,
     render_markdown,
 )
+from qml_entanglement.compare.report_folder import write_report_folder
 from qml_entanglement.compare.selection import (
+    MISSING,
     NoRunsMatchError,
     check_store_exists,
     resolve_key,
@@ -61,9 +66,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ReportResult:
-    """Where the report went and what it covers."""
+    """Where the report went and what it covers: *directory* (``<output_dir>/<name>``) points
+    at *folder*, this build's own (``<name>-<time>``)."""
 
     directory: Path
+    folder: Path
     n_selected: int
     n_used: int
     n_groups: int
@@ -189,7 +196,7 @@ def build_report(settings: CompareSettings) -> ReportResult:
         "trainability.csv": trainability,
         "data_quality.csv": quality,
     }
-    _write(report_dir, content, tables, selected_ids)
+    folder = _write(report_dir, content, tables, selected_ids)
     timer.lap("write")
 
     comparison_run_id = None
@@ -203,11 +210,12 @@ def build_report(settings: CompareSettings) -> ReportResult:
             "share_significant": n_significant / n_tests if n_tests else float("nan"),
         }
         comparison_run_id = publish(
-            client, uri, settings, report_dir, summary, selected_ids, totals
+            client, uri, settings, folder, summary, selected_ids, totals
         )
         timer.lap("publish")
     return ReportResult(
         directory=report_dir,
+        folder=folder,
         n_selected=content.n_selected,
         n_used=len(histories),
         n_groups=len(sections),
@@ -231,6 +239,26 @@ def _check_group_by(keys: Sequence[str] | None, histories: Sequence[RunHistory])
         )
 
 
+def _loss_name(histories) -> str | None:
+    """The loss function(s) of these runs (param ``loss.name``), for the loss axis."""
+    names = sorted({h.run.params.get("loss.name") for h in histories} - {None, MISSING})
+    return " / ".join(n.replace("_", " ") for n in names) or None
+
+
+def _stems(labels: Sequence[str], prefix: str) -> list[str]:
+    """File names that say what a figure shows: ``<prefix>_<group label>``, made safe and
+    unique (``curves_dataset_blobs_cluster_std_0.5``)."""
+    stems: list[str] = []
+    for text in labels:
+        stem = f"{prefix}_{_safe(text)}"[:100].rstrip("_")
+        base, index = stem, 1
+        while stem in stems:
+            index += 1
+            stem = f"{base}_{index}"
+        stems.append(stem)
+    return stems
+
+
 def _group_sections(
     grouping: Grouping,
     summary: pd.DataFrame,
@@ -246,10 +274,17 @@ def _group_sections(
         )
         jobs.append(
             figures.GroupPlotJob(
-                group.label, frames, metrics, settings.loss_metric, settings.plot_dpi
+                group.label,
+                frames,
+                metrics,
+                settings.loss_metric,
+                settings.plot_dpi,
+                _loss_name(group.histories),
             )
         )
     rendered = figures.render_groups(jobs, settings.plot_workers)
+    labels = [g.label for g in grouping.groups]
+    curves, versus = _stems(labels, "curves"), _stems(labels, "vs_loss")
     sections = []
     for index, (group, (lines, scatter)) in enumerate(zip(grouping.groups, rendered, strict=True)):
         rows = summary[summary["group"] == group.label] if not summary.empty else summary
@@ -259,7 +294,7 @@ def _group_sections(
         prose = group_paragraph(group, rows, loss_trend, settings)
         files = [
             FigureFile(
-                f"group{index:03d}_trajectories",
+                curves[index],
                 f"{group.label}: loss, accuracy and entanglement metrics over training",
                 lines,
             )
@@ -267,7 +302,7 @@ def _group_sections(
         if scatter is not None:
             files.append(
                 FigureFile(
-                    f"group{index:03d}_vs_loss",
+                    versus[index],
                     f"{group.label}: entanglement metrics against the loss, coloured by epoch",
                     scatter,
                 )
@@ -276,11 +311,24 @@ def _group_sections(
     return sections
 
 
+def _value_labels(grouping: Grouping, key: str, names: dict[str, str]) -> dict[str, str]:
+    """Legend entries for *key*'s values; ``n/a`` says what it stands for through the keys
+    *key* determines (``n/a (dataset=ad_hoc)`` for ``cluster_std``)."""
+    coarser = [o for o in grouping.keys if o != key and determines(grouping.groups, key, o)]
+    labels = {}
+    for group in grouping.groups:
+        value = group.values[key]
+        words = [f"{names[o]}={group.values[o]}" for o in coarser if group.values[o] != MISSING]
+        labels[value] = f"{value} ({', '.join(words)})" if value == MISSING and words else value
+    return labels
+
+
 def _comparison_figures(
     grouping: Grouping, summary: pd.DataFrame, settings: CompareSettings
 ) -> list[FigureFile]:
     """Conditions on one axis: every swept key's values overlaid, and correlation vs each
-    numeric swept key."""
+    numeric swept key; a key that another swept key determines adds no figure
+    (:func:`~.grouping.figure_keys`)."""
     if len(grouping.groups) < 2:
         return []
     names = short_names(grouping.keys)
@@ -289,29 +337,38 @@ def _comparison_figures(
     )
     present = {c for g in grouping.groups for h in g.histories for c in h.frame.columns}
     panels = [settings.loss_metric, *(a for a in figures.ACCURACIES if a in present), *metrics]
+    every = [h for g in grouping.groups for h in g.histories]
     files = []
-    for index, key in enumerate(grouping.keys):
+    for key in figure_keys(grouping):
         values = sorted({g.values[key] for g in grouping.groups}, key=_numeric_first)
-        if len(values) < 2:
-            continue
+        shown = _value_labels(grouping, key, names)
         frames_by_value = {
-            value: [h.frame for g in grouping.groups if g.values[key] == value for h in g.histories]
+            shown[value]: [
+                h.frame for g in grouping.groups if g.values[key] == value for h in g.histories
+            ]
             for value in values
         }
         short = names[key]
         files.append(
             FigureFile(
-                f"by{index:02d}_{_safe(short)}",
+                f"by_{_safe(short)}",
                 f"Every metric over training for each value of {short} (mean over the runs "
                 "with that value, whatever their other settings)",
-                figures.overlay_by_value(frames_by_value, panels, short, settings.plot_dpi),
+                figures.overlay_by_value(
+                    frames_by_value,
+                    panels,
+                    short,
+                    settings.plot_dpi,
+                    loss_metric=settings.loss_metric,
+                    loss_name=_loss_name(every),
+                ),
             )
         )
         numeric = [v for v in values if _is_number(v)]
         if len(numeric) >= 2 and not summary.empty and short in summary.columns:
             files.append(
                 FigureFile(
-                    f"corr_vs{index:02d}_{_safe(short)}",
+                    f"loss_correlation_vs_{_safe(short)}",
                     f"Mean correlation with the loss (interval over seeds) against {short}; "
                     "each point is a group",
                     figures.correlation_vs_value(
@@ -351,28 +408,20 @@ def _write(
     content: ReportContent,
     tables: dict[str, pd.DataFrame],
     run_ids: list[str],
-) -> None:
-    """Write every file into a temporary sibling folder, then swap it into place."""
-    report_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{report_dir.name}.", dir=report_dir.parent))
-    try:
-        figure_dir = staging / "figures"
+) -> Path:
+    """Write every file into a new folder of its own; *report_dir* then points at it
+    (:mod:`.report_folder`: earlier reports are kept). Returns the folder."""
+
+    def fill(folder: Path) -> None:
+        figure_dir = folder / "figures"
         figure_dir.mkdir()
         for figure in content.figures:
             for fmt in figures.FORMATS:
                 (figure_dir / f"{figure.stem}.{fmt}").write_bytes(getattr(figure.rendered, fmt))
         for name, table in tables.items():
-            table.to_csv(staging / name, index=False)
-        (staging / RUN_IDS_ARTIFACT).write_text("\n".join(run_ids) + "\n")
-        (staging / "report.md").write_text(render_markdown(content), encoding="utf-8")
-        (staging / "report.html").write_text(render_html(content), encoding="utf-8")
-        old = None
-        if report_dir.exists():
-            old = report_dir.with_name(f".{report_dir.name}.old-{os.getpid()}")
-            report_dir.rename(old)
-        staging.rename(report_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+            table.to_csv(folder / name, index=False)
+        (folder / RUN_IDS_ARTIFACT).write_text("\n".join(run_ids) + "\n")
+        (folder / "report.md").write_text(render_markdown(content), encoding="utf-8")
+        (folder / "report.html").write_text(render_html(content), encoding="utf-8")
+
+    return write_report_folder(report_dir, fill)

@@ -88,7 +88,21 @@ def explain(error: BaseException) -> str | None:
         return _wrong_type(cause.full_key, str(cause.key), cause.value, cause.object_type)
     if isinstance(error, ConfigCompositionException):
         return str(error).splitlines()[0]
+    if isinstance(error, ValueError) and "Config group override must be" in str(error):
+        return _null_group(sys.argv[1:])
     return None
+
+
+def _null_group(arguments: list[str]) -> str:
+    """Hydra's ValueError for ``group=null``: which group, and how to drop it instead."""
+    group = next(
+        (a.split("=")[0] for a in arguments if a.endswith("=null") and "." not in a.split("=")[0]),
+        "<group>",
+    )
+    return (
+        f"{group}=null is not allowed (a config group cannot be set to null); "
+        f"~{group} composes without it"
+    )
 
 
 def report_mistakes(main: Callable[[], Any]) -> Any:

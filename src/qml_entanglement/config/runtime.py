@@ -5,15 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import SI
+from omegaconf import SI, OmegaConf
 
 from ..figure_output import FORMATS
+from ..project_root import default_store_uri
 from .fields import ConfigError, setting
 from .store import option
 from .uris import uri_problem
 
 MAX_EXPERIMENT_NAME = 256  # MLflow's column width for experiment names
 MAX_SCRAMBLING_QUBITS = 6  # metrics.scrambling: the Choi state of n qubits has 2n
+# ``${qml.default_store:}``: sqlite:///<project root>/mlruns/mlflow.db
+OmegaConf.register_new_resolver("qml.default_store", default_store_uri, replace=True)
 
 
 # -------------------------------------------------------------------------------- simulators
@@ -115,7 +118,8 @@ class Tracking:
 
     _target_: str = "qml_entanglement.tracking.mlflow_tracking.MLflowTracking"
     _partial_: bool = True
-    uri: str = SI("${oc.env:MLFLOW_TRACKING_URI,sqlite:///mlruns/mlflow.db}")
+    # the project's store whatever the current directory (project_root.py)
+    uri: str = SI("${oc.env:MLFLOW_TRACKING_URI,${qml.default_store:}}")
     experiment: str = "qml-entanglement"
     flush_seconds: float = setting(5.0, ge=0.0)  # how often buffered metrics are stored
     # process: a background writer process; inline: this process; auto: process for a single

@@ -7,7 +7,6 @@ the training loop only sees a :class:`~qml_entanglement.training.callbacks.Callb
 
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +17,14 @@ from omegaconf import DictConfig, OmegaConf
 from ..figure_output import FORMATS
 from ..training.callbacks import Callback
 from . import membership
-from .run_identity import config_hash, run_name, run_params, run_tags
+from .run_identity import (
+    config_hash,
+    experiment_differences,
+    reference_configs,
+    run_name,
+    run_params,
+    run_tags,
+)
 from .store import ensure_experiment, ensure_store, resolve_tracking_uri
 from .ui_links import run_link, view_hint
 from .uri import preflight, redact
@@ -57,7 +63,10 @@ class MLflowTracking(Callback):
         circuit_image: bool | None = None,
     ):
         self.config, self.overrides = config, overrides
-        self.name = run_name(str(config.run_name), overrides)  # the MLflow run's name
+        references = reference_configs(config, overrides)
+        implied = experiment_differences(config, *references) if references else []
+        keys = run_params(config)  # the MLflow run's name:
+        self.name = run_name(str(config.run_name), overrides, keys, implied)
         single = membership.sweep_id_of(config) is None
         self.figure_formats = tuple(figure_formats or (FORMATS if single else ("png",)))
         self.circuit_image = single if circuit_image is None else circuit_image
@@ -88,7 +97,7 @@ class MLflowTracking(Callback):
         print(
             f"run {done.info.run_id} already FINISHED with config_hash {digest}: skipped "
             "(force=true trains it again)",
-            file=sys.stderr,
+            flush=True,
         )
         return membership.skipped_summary(done, self.uri)
 
@@ -182,13 +191,14 @@ class MLflowTracking(Callback):
             run.log_text("evaluation,loss\n" + text, "function_evaluations.csv")
 
     def print_summary(self) -> None:
-        """One line with the final metrics and where to see the run."""
+        """One line with the final metrics and where to see the run (stdout, with the status
+        lines: ``> log`` keeps the run's id; errors alone go to stderr)."""
         s = self.summary
         numbers = ", ".join(f"{k}={s[k]:.4f}" for k in (*SHOWN, "negativity") if k in s)
         link = run_link(self.uri, s["experiment_id"], s["run_id"])
         print(
             f"run {s['run_id']} FINISHED: {numbers}\n  view it: {view_hint(self.uri)} {link}",
-            file=sys.stderr,
+            flush=True,
         )
 
 

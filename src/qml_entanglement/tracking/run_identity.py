@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
+from collections.abc import Iterable
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
@@ -84,20 +85,47 @@ def run_tags(
 # Overrides a run's name leaves out: choices already in the base name (``<model>-<dataset>``),
 # and where and how the run is tracked rather than what it is.
 _IN_BASE_NAME = ("experiment", "model", "dataset")
-_UNNAMED = ("force", "tracking", "hydra", "sweep")
+_UNNAMED = ("force", "tracking", "hydra", "sweep", "run_name")
 NAME_LENGTH = 120  # MLflow keeps 250 characters; a chart legend shows far fewer
 
 
-def run_name(base: str, overrides: list[str]) -> str:
+def short_key(key: str, keys: Iterable[str] = ()) -> str:
+    """The shortest dotted suffix of *key* that no other key of *keys* ends with (the full key
+    when every suffix is shared), so that two different settings never share a label.
+
+    >>> short_key("model.ansatz.reps", ["model.ansatz.reps", "model.feature_map.reps", "seed"])
+    'ansatz.reps'
+    >>> short_key("dataset.cluster_std", ["dataset.cluster_std", "model.ansatz.reps"])
+    'cluster_std'
+    >>> short_key("model.ansatz.reps")  # no keys known: the last component
+    'reps'
+    """
+    parts = key.split(".")
+    others = [k for k in keys if k != key]
+    for size in range(1, len(parts) + 1):
+        suffix = ".".join(parts[-size:])
+        if not any(k == suffix or k.endswith(f".{suffix}") for k in others):
+            return suffix
+    return key
+
+
+def run_name(
+    base: str, overrides: list[str], keys: Iterable[str] = (), implied: Iterable[str] = ()
+) -> str:
     """``base`` plus every value overridden on the command line or by a sweep, each as its
-    last key component: ``vqc-blobs`` with ``dataset.cluster_std=2.0 seed=3`` gives
+    shortest unambiguous key among the config's *keys* (:func:`short_key`), then the *implied*
+    parts (what a chosen experiment changes, :func:`experiment_differences`):
+    ``vqc-blobs`` with ``dataset.cluster_std=2.0 seed=3`` gives
     ``vqc-blobs cluster_std=2.0 seed=3``. An explicit ``run_name=...`` is kept as given.
 
     >>> run_name("vqc-blobs", ["dataset.cluster_std=2.0", "model/ansatz=efficient_su2", "seed=3"])
     'vqc-blobs cluster_std=2.0 ansatz=efficient_su2 seed=3'
+    >>> run_name("vqc-ad_hoc", ["experiment=null"], implied=["loss=cross_entropy"])
+    'vqc-ad_hoc loss=cross_entropy'
     >>> run_name("x", ["run_name=mine", "seed=1"])
     'x'
     """
+    keys = list(keys)
     parts = []
     for override in overrides:
         key, sep, value = override.lstrip("+~").partition("=")
@@ -108,6 +136,88 @@ def run_name(base: str, overrides: list[str]) -> str:
         head = key.replace("/", ".").split(".")
         if head[0] in _UNNAMED or (len(head) == 1 and head[0] in _IN_BASE_NAME):
             continue
-        parts.append(f"{head[-1].split('@')[0]}={redact(value)}")
+        label = ".".join(head).split("@")[0]
+        label = short_key(label, keys) if "/" not in key else head[-1].split("@")[0]
+        parts.append(f"{label}={redact(value)}")
+    parts += [p for p in implied if p not in parts]
     name = " ".join([base, *parts])
     return name if len(name) <= NAME_LENGTH else name[: NAME_LENGTH - 3] + "..."
+
+
+def _choices(params: dict[str, Any]) -> dict[str, Any]:
+    """Each config group's chosen option, by the group's path (``model.ansatz``)."""
+    return {k[: -len(".name")]: v for k, v in params.items() if k.endswith(".name")}
+
+
+def experiment_differences(
+    config: DictConfig, reference: DictConfig, same_options: DictConfig | None = None
+) -> list[str]:
+    """What *config* sets differently from *reference* (the same overrides without the
+    experiment or sweep variant that chose it), as name parts: each changed group choice as
+    ``group=option``, then each value that differs from *same_options* (the reference with the
+    same options chosen; *reference* when None) as ``key=value``. Empty when the experiment
+    names its runs itself (its own ``run_name``); the model and data set are in the base name.
+
+    The default experiment without its experiment (``~experiment``: cross-entropy, not the
+    sigmoid estimate) gives ``["loss=cross_entropy"]``; ``sweep/data=blobs_std0.5`` gives
+    ``["cluster_std=0.5"]``.
+    """
+    raw = OmegaConf.to_container(config, resolve=False).get("run_name")
+    if raw != OmegaConf.to_container(reference, resolve=False).get("run_name"):
+        return []
+    mine = run_params(config)
+    chosen, before = _choices(mine), _choices(run_params(reference))
+    parts = [
+        f"{group.split('.')[-1]}={option}"
+        for group, option in chosen.items()
+        if option != before.get(group) and group not in _IN_BASE_NAME
+    ]
+    theirs = run_params(same_options if same_options is not None else reference)
+    for key in dict.fromkeys([*mine, *theirs]):
+        differs = mine.get(key) != theirs.get(key) and not key.endswith(".name")
+        if differs and key.split(".")[0] not in _UNNAMED:
+            parts.append(f"{short_key(key, mine)}={redact(str(mine.get(key)))}")
+    return parts
+
+
+def _group_overrides(config: DictConfig, reference: DictConfig) -> list[str]:
+    """``group=option`` overrides that give *reference* the options *config* chose."""
+    chosen, before = _choices(run_params(config)), _choices(run_params(reference))
+    changed = [g for g, option in chosen.items() if option != before.get(g)]
+    return [f"{g.replace('.', '/')}={chosen[g]}" for g in sorted(changed, key=len)]
+
+
+def _variant_overrides(overrides: list[str]) -> list[str]:
+    """The overrides that choose an experiment or a sweep variant (a file that sets values
+    anywhere, which the run's name would not show)."""
+    keys = [o.lstrip("+~").split("=")[0] for o in overrides]
+    variant = [k == "experiment" or k.startswith("sweep/") for k in keys]
+    return [o for o, chosen in zip(overrides, variant, strict=True) if chosen]
+
+
+def reference_configs(
+    config: DictConfig, overrides: list[str]
+) -> tuple[DictConfig, DictConfig | None] | None:
+    """The config composed with *overrides* but the default experiment and no sweep variant
+    (and that one with *config*'s options chosen), when *overrides* choose an experiment or a
+    variant inside a Hydra app; else None (the run is the default experiment's, or no app
+    composed it). Composing has no side effects."""
+    chosen = _variant_overrides(overrides)
+    if not chosen:
+        return None
+    from hydra import compose
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.core.hydra_config import HydraConfig
+
+    if not GlobalHydra.instance().is_initialized() or not HydraConfig.initialized():
+        return None
+    rest, name = [o for o in overrides if o not in chosen], HydraConfig.get().job.config_name
+    try:
+        reference = compose(config_name=name, overrides=rest)
+    except Exception:  # an override only the chosen experiment accepts: no reference
+        return None
+    try:
+        same = compose(config_name=name, overrides=rest + _group_overrides(config, reference))
+    except Exception:  # an option name that is not its file's name: compare with the default
+        same = None
+    return reference, same

@@ -1,7 +1,10 @@
 """The tracking store: resolve its URI, create it once, find or create experiments.
 
-The default store is MLflow's sqlite backend ``sqlite:///mlruns/mlflow.db`` with artifacts in
-``mlruns/artifacts/``. Several processes creating a fresh sqlite database at once race on its
+The default store is MLflow's sqlite backend ``<project root>/mlruns/mlflow.db`` with artifacts
+in ``mlruns/artifacts/`` beside it (:mod:`qml_entanglement.project_root`: the same store from any
+directory);
+a new sqlite store is announced in one line, with the ``make ui`` that serves it. Several
+processes creating a fresh sqlite database at once race on its
 schema migration, so creation happens under an exclusive file lock beside the database, and
 then leaves a marker file (``mlflow.db.ready``) beside it: once the store exists, processes use
 it without queueing on the lock (in a sweep's start, each worker waiting its turn to open the
@@ -17,15 +20,17 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
-from .ui_links import EXPERIMENT_KIND_TAG
+from ..project_root import default_store_uri
+from .ui_links import EXPERIMENT_KIND_TAG, VIEW_TAG, ui_command, view_state
 from .uri import DEFAULT_PORTS, preflight
 
-DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
+DEFAULT_URI = "sqlite:///mlruns/mlflow.db"  # relative to the project's root (make's folder)
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
-    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the local sqlite store."""
-    return uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the project's sqlite store
+    (:func:`qml_entanglement.project_root.default_store_uri`, whatever the current directory)."""
+    return uri or os.environ.get("MLFLOW_TRACKING_URI") or default_store_uri()
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -91,18 +96,32 @@ def ensure_store(uri: str) -> MlflowClient:
     if _store_exists(uri):
         return MlflowClient(tracking_uri=uri)
     with _store_lock(uri):
+        db = sqlite_path(uri)
+        if db is not None and not db.exists():  # a new store is said, never made silently
+            print(
+                f"new tracking store {db.resolve()} (view it: {ui_command(uri)})", flush=True
+            )
         client = MlflowClient(tracking_uri=uri)
         client.search_experiments(max_results=1)  # creates / migrates the schema
-        db = sqlite_path(uri)
         if db is not None:
+            hide_default_experiment(client)
             _ready_marker(db).touch()
     return client
+
+
+def hide_default_experiment(client: MlflowClient) -> None:
+    """Delete MLflow's empty ``Default`` experiment (id 0, made with every new store), so the
+    UI lists only the project's experiments; one holding runs is kept."""
+    default = client.get_experiment("0")
+    if default.lifecycle_stage == "active" and not client.search_runs(["0"], max_results=1):
+        client.delete_experiment("0")
 
 
 def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
     """Id of experiment ``name``, created (with the local artifact root) if missing."""
     experiment = client.get_experiment_by_name(name)
     if experiment is not None and experiment.lifecycle_stage == "active":
+        add_table_view(client, experiment)
         return experiment.experiment_id
     with _store_lock(uri):
         experiment = client.get_experiment_by_name(name)
@@ -115,10 +134,20 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
             location = f"{location}/{name}" if location else None
             # for UIs that read it: a model-training experiment, not a GenAI one
             return client.create_experiment(
-                name, artifact_location=location, tags=dict([EXPERIMENT_KIND_TAG])
+                name,
+                artifact_location=location,
+                tags=dict([EXPERIMENT_KIND_TAG, (VIEW_TAG, view_state())]),
             )
         except Exception:  # created concurrently through a tracking server
             experiment = client.get_experiment_by_name(name)
             if experiment is None:
                 raise
             return experiment.experiment_id
+
+
+
+def add_table_view(client: MlflowClient, experiment) -> None:
+    """Give *experiment* the runs-table view every experiment link opens (the metric columns;
+    :mod:`.ui_links`), unless it has it."""
+    if experiment.tags.get(VIEW_TAG) != view_state():
+        client.set_experiment_tag(experiment.experiment_id, VIEW_TAG, view_state())

@@ -16,6 +16,7 @@ the block raises (what was logged is kept). So it appears in the same MLflow UI 
             ...  # your update
             run.log_epoch(epoch, loss=loss, states=states)  # (B, 2**n) or (B, 2**n, 2**n)
 
+The run's id and its link are printed (stdout) when it starts, its status when it ends.
 Examples with qiskit-machine-learning and PennyLane: ``docs/track_your_loop.md``.
 """
 
@@ -34,7 +35,8 @@ import numpy as np
 from ..metrics.summary import MIXED_STATE_METRICS, PURE_STATE_METRICS, entanglement_summary
 from .run_identity import flatten
 from .store import resolve_tracking_uri
-from .uri import preflight
+from .ui_links import run_link, view_hint
+from .uri import preflight, redact
 from .writer import start_writer, wants_writer
 
 
@@ -160,7 +162,8 @@ def track(
     run_name : str, optional
         The run's name; default ``"<model>-<dataset>"`` from ``config``, else ``"run"``.
     uri : str, optional
-        Tracking URI; ``$MLFLOW_TRACKING_URI``, else ``sqlite:///mlruns/mlflow.db``.
+        Tracking URI; ``$MLFLOW_TRACKING_URI``, else the project's store
+        (``<project root>/mlruns/mlflow.db`` from any directory).
     tags : mapping, optional
         More run tags.
     writer : {"auto", "process", "inline"}
@@ -188,12 +191,30 @@ def track(
     }
     process = start_writer() if wants_writer(writer, in_sweep=False) else None
     logger = RunLogger(uri, experiment, name or "run", run_tags, writer=process)
-    with tempfile.TemporaryDirectory(prefix="qml-track-") as folder, logger:
-        if params:
-            logger.log_params(params)
-        run = TrackedRun(logger, Path(folder))
-        try:
-            yield run
-        finally:
-            with contextlib.suppress(Exception):  # the run's own error matters more
-                run._finish()
+    status, run = "FAILED", None
+    try:
+        with tempfile.TemporaryDirectory(prefix="qml-track-") as folder, logger:
+            _say_where(logger, uri)
+            if params:
+                logger.log_params(params)
+            run = TrackedRun(logger, Path(folder))
+            try:
+                yield run
+                status = "FINISHED"
+            finally:
+                with contextlib.suppress(Exception):  # the run's own error matters more
+                    run._finish()
+    finally:
+        if logger.run_id is not None:
+            steps = len(run.history) if run is not None else 0
+            print(f"run {logger.run_id} {status} ({steps} steps logged)", flush=True)
+
+
+def _say_where(logger, uri: str) -> None:
+    """The run's id and the link to it, on stdout, as soon as the run exists."""
+    link = run_link(uri, logger.experiment_id, logger.run_id)
+    print(
+        f"run {logger.run_id} ({logger.run_name}) tracking into {redact(uri)}\n"
+        f"  view it: {view_hint(uri)} {link}",
+        flush=True,
+    )

@@ -145,6 +145,20 @@ class SPSA:
         return theta - a_k * g
 
 
+COBYLA_TOL = 1e-4  # scipy's default final trust radius (RHOEND)
+PRIMA_RHOEND = 1e-6  # what scipy's PRIMA takes instead when RHOEND > RHOBEG
+
+
+def final_radius(radius: float) -> float:
+    """COBYLA's final trust radius (RHOEND) for a start radius (RHOBEG): scipy's default 1e-4,
+    or, once the decayed radius is below it, ``max(eps, min(radius / 10, 1e-6))`` -- the value
+    scipy's PRIMA would substitute itself, with a warning per call (26 per run, 520 lines in a
+    20-job sweep)."""
+    if radius >= COBYLA_TOL:
+        return COBYLA_TOL
+    return max(float(np.finfo(float).eps), min(0.1 * radius, PRIMA_RHOEND))
+
+
 class COBYLA:
     """scipy's COBYLA, restarted each epoch with ``evals_per_epoch`` function evaluations
     (default ``2 (P + 1)``: the first ``P + 1`` rebuild the simplex).
@@ -165,6 +179,7 @@ class COBYLA:
             theta,
             method="COBYLA",
             options={"maxiter": max(maxiter, len(theta) + 2), "rhobeg": self.radius},
+            tol=final_radius(self.radius),
         )
         self.radius *= self.decay
         return np.asarray(result.x, dtype=float)

@@ -9,6 +9,7 @@ from omegaconf import DictConfig
 
 from ..config import ConfigError, build, validate
 from .experiment import build_experiment
+from .library_warnings import summarised_warnings
 from .loop import train
 from .run_callbacks import RunContext, build_callbacks
 
@@ -49,7 +50,8 @@ def run_experiment(
     if tracking not in callbacks:
         raise ConfigError("callbacks.tracking cannot be left out: it is the run's record")
     tic = time.perf_counter()
-    train(experiment, callbacks)
+    with summarised_warnings(tracking.name):  # one line, not one per epoch
+        train(experiment, callbacks)
     drawn = sum(getattr(callback, "seconds", 0.0) for callback in callbacks)  # figures
     timings["train"] = time.perf_counter() - tic - sum(tracking.timings.values()) - drawn
     if progress:
