@@ -317,3 +317,54 @@ def controls(
 
 def _slug(title: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in title.lower()).strip("_")
+
+
+@styled
+def change_interval(
+    changes: Mapping[str, Sequence[float]],
+    intervals: Mapping[str, Interval],
+    margin: float,
+    published_change: float,
+    title: str,
+    dpi: int,
+    level: float = 0.95,
+) -> StudyFigure:
+    """One MW claim: per-seed changes (dots), the mean with its interval (bar), the
+    equivalence band +-margin around 0 and the write-up's own change (dashed)."""
+    names = list(changes)
+    figure = Figure(figsize=(8.6, 1.2 + 0.5 * max(len(names), 1)))
+    axis = figure.subplots()
+    axis.axvspan(-margin, margin, color="0.6", alpha=0.3, lw=0, label=f"±{margin:g} (margin)")
+    axis.axvline(
+        published_change,
+        color=PUBLISHED_COLOR,
+        ls="--",
+        lw=1.2,
+        label=f"the write-up's change ({published_change:g})",
+    )
+    axis.axvline(0.0, color="0.5", lw=0.8, ls=":")
+    widest = margin * 3
+    for row, name in enumerate(names):
+        values = np.asarray(changes[name], dtype=float)
+        values = values[np.isfinite(values)]
+        axis.scatter(values, np.full(len(values), row) + 0.15, s=6, color=CORRECT_COLOR, alpha=0.35)
+        mean, low, high = intervals[name]
+        if np.isfinite(low):
+            axis.plot([low, high], [row - 0.15] * 2, color="k", lw=3)
+            widest = max(widest, abs(low), abs(high))
+        axis.plot([mean], [row - 0.15], "o", color="k", ms=4)
+    axis.set_xlim(-1.3 * widest, 1.3 * widest)  # seeds far out are clipped; the CI is not
+    axis.set_yticks(range(len(names)), names, fontsize=7)
+    axis.set_xlabel("change of Meyer-Wallach Q from step 0 to the end", fontsize=8)
+    axis.set_title(f"{title}: change of Q, its {level:.0%} interval and the margin", fontsize=9)
+    axis.legend(fontsize=7, loc="upper right")
+    axis.tick_params(labelsize=7)
+    figure.subplots_adjust(left=0.3, right=0.98, top=0.86, bottom=0.22 if len(names) < 4 else 0.14)
+    caption = (
+        f"Per-seed change of Q (dots; seeds beyond the axis are clipped), the mean with its "
+        f"{level:.0%} interval (black bar), the equivalence band ±{margin:g} (grey: the size of "
+        f"the write-up's own change of its plotted Q, {published_change:g}, dashed). An interval "
+        "inside the band rules out a change that large (see the TOST p in claims.csv); one "
+        "that crosses both the band's edge and 0 cannot tell."
+    )
+    return StudyFigure(f"{_slug(title)}_meyer_wallach_change", caption, render(figure, dpi))

@@ -267,6 +267,39 @@ def _interval(frames: Sequence[pd.DataFrame], column: str, level: float):
     return mean_interval([change_from_start(f, column) for f in frames], level)
 
 
+def _change_figure(
+    variants: Mapping[str, Variant], faithful: Variant, title: str, config: StudyConfig
+):
+    """The MW claim's change of Q: ours, the write-up's design (``<name>-fixed_init``), and the
+    published Q, each with its interval, against the margin."""
+    stats = config.statistics
+    rows = {}
+    for variant, column, label in (
+        (faithful, "meyer_wallach", "Q, ours (data and init vary)"),
+        (
+            variants.get(f"{faithful.name}-fixed_init"),
+            "meyer_wallach",
+            "Q, write-up's design (init 137)",
+        ),
+        (faithful, "published_meyer_wallach", "published Q at m_t, ours"),
+    ):
+        if variant is None:
+            continue
+        changes = [change_from_start(f, column) for f in variant.frames]
+        if any(np.isfinite(changes)):
+            rows[f"{label} ({len(variant.frames)} seeds)"] = changes
+    intervals = {name: mean_interval(c, stats.level) for name, c in rows.items()}
+    return figures.change_interval(
+        rows,
+        intervals,
+        stats.equivalence_margin,
+        stats.published_change,
+        title,
+        config.dpi,
+        stats.level,
+    )
+
+
 def _figures(client, variants: Mapping[str, Variant], config: StudyConfig):
     faithful, dpi, stats = config.faithful, config.dpi, config.statistics
     margin = stats.equivalence_margin
@@ -297,6 +330,7 @@ def _figures(client, variants: Mapping[str, Variant], config: StudyConfig):
                 level=stats.level,
             )
         )
+        out.append(_change_figure(variants, variant, title, config))
         if key == "adhoc":
             out.append(
                 figures.vqc_metric(
