@@ -82,8 +82,9 @@ def _q(params) -> float:
     circuit.compose(zz_feature_map(2, reps=1).assign_parameters([0.5, 0.9]), inplace=True)
     circuit.compose(real_amplitudes(2, reps=1).assign_parameters(params), inplace=True)
     state = Statevector(circuit)
-    purities = [np.real(np.trace(np.linalg.matrix_power(partial_trace(state, [k]).data, 2)))
-                for k in (0, 1)]
+    purities = [
+        np.real(np.trace(np.linalg.matrix_power(partial_trace(state, [k]).data, 2))) for k in (0, 1)
+    ]
     return 2 * (1 - float(np.mean(purities)))
 
 
