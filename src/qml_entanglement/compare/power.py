@@ -179,10 +179,10 @@ def tost(values: Sequence[float], margin: float, alpha: float = ALPHA) -> Equiva
         return Equivalence(float(x.mean()) if n else nan, margin, nan, nan, nan, nan, nan, n, False)
     mean, df = float(x.mean()), n - 1
     se = float(x.std(ddof=1)) / math.sqrt(n)
-    if se == 0:
+    if se == 0:  # identical replicates: no test (no p-value), only where the value lies
         inside = abs(mean) < margin
-        p = 0.0 if inside else 1.0
-        return Equivalence(mean, margin, p, p, p, mean, mean, n, inside)
+        nan = math.nan
+        return Equivalence(mean, margin, nan, nan, nan, mean, mean, n, inside)
     p_lower = float(stats.t.sf((mean + margin) / se, df))
     p_upper = float(stats.t.cdf((mean - margin) / se, df))
     p = max(p_lower, p_upper)

@@ -98,6 +98,18 @@ COLUMNS = (
 )
 
 
+# what the tests without replicate numbers could detect (deterministic or spectral)
+FIXED_POWER = {
+    "toy_vn_rise_fall": "The toy is deterministic: its one run is exact, with no sampling error.",
+    "toy_vn_vs_loss": "The toy is deterministic: its one run is exact, with no sampling error.",
+    "vqc_vn_period_10": (
+        "The spectral test finds a period-10 oscillation of 1.5 noise s.d. in more than 80% "
+        "of single runs at alpha 0.05 (tests/study/test_periodicity.py); smaller ones can go "
+        "unseen in one seed, and Fisher's method combines the seeds."
+    ),
+}
+
+
 @dataclass(frozen=True)
 class Numbers:
     """The effect behind a finding and what the design could detect (claims.csv columns)."""
@@ -538,7 +550,7 @@ def evaluate_claims(runs: Runs, settings: StudySettings | None = None) -> pd.Dat
                 "claim": claim,
                 "verdict": verdict(correct, published),
                 "evidence": _evidence(correct, published),
-                "power_statement": power_statement(numbers, settings),
+                "power_statement": power_statement(numbers, settings) or FIXED_POWER.get(claim, ""),
                 **(numbers.row() if numbers is not None else {}),
             }
         )
