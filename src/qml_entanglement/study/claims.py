@@ -375,7 +375,9 @@ def co_movement_finding(
     direction = 0
     if math.isfinite(pooled.ci_low) and (pooled.ci_low > 0 or pooled.ci_high < 0):
         direction = 1 if np.sign(pooled.mean) == sign else -1
-    n_sig = int(np.sum(np.isfinite(p) & (p < settings.alpha)))
+    tested = np.isfinite(p)
+    n_sig = int(np.sum(tested & (p < settings.alpha)))
+    n_eff = result.n_eff[tested] if tested.any() else np.array([math.nan])
     spread = pooled.spread  # s.d. of Fisher z over seeds
     mde_z = minimum_detectable_effect(spread, pooled.n, settings.power, settings.alpha)
     numbers = Numbers(
@@ -390,9 +392,9 @@ def co_movement_finding(
     text = (
         f"{what} has a mean correlation with {against} in the steps around both trends of "
         f"{_fmt(pooled.mean)} ({settings.level:.0%} CI {_fmt(pooled.ci_low)} to "
-        f"{_fmt(pooled.ci_high)}) over {pooled.n} seeds; {n_sig} of {int(defined.sum())} runs "
-        f"significant at {settings.alpha:g} (n_eff {_fmt(float(np.nanmin(result.n_eff)))}-"
-        f"{_fmt(float(np.nanmax(result.n_eff)))}, smallest p {_fmt(float(np.nanmin(p)))}); "
+        f"{_fmt(pooled.ci_high)}) over {pooled.n} seeds; {n_sig} of {int(tested.sum())} tested "
+        f"runs significant at {settings.alpha:g} (n_eff {_fmt(float(np.min(n_eff)))}-"
+        f"{_fmt(float(np.max(n_eff)))}, smallest p {_fmt(float(np.nanmin(p)))}); "
         f"{trends}"
     )
     return Finding(direction, text, numbers=numbers)
