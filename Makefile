@@ -23,8 +23,19 @@ TRACKING_DB ?= sqlite:///mlruns/server.db
 export TRACKING_DB
 SERVER_ARTIFACTS ?= mlruns/server-artifacts
 SERVER_WORKERS ?= 2
+# STUDY_POWER=1: the powered, pre-declared design (conf/sweep/write_up_powered.yaml,
+# conf/study_design/powered.yaml): 4 faithful variants x 160 new seeds, analysed once and by halves
+ifeq ($(STUDY_POWER),1)
+STUDY_SEEDS ?= range(1000,1160)
+STUDY_DIR ?= multirun/write_up_powered
+STUDY_SWEEP := write_up_powered
+STUDY_DESIGN := powered
+else
 STUDY_SEEDS ?= range(137,147)
 STUDY_DIR ?= multirun/write_up
+STUDY_SWEEP := write_up
+STUDY_DESIGN := pilot
+endif
 STUDY_ARGS ?=
 
 .PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
@@ -96,13 +107,13 @@ sweep: setup ## run a sweep in parallel, then compare it (SWEEP=study|depth|ansa
 	exit $$status
 
 # The toy is deterministic: one run. Both sweeps skip configs that already FINISHED.
-study: store ## the write-up reproduced and tested: its runs (faithful + controls), then reports/study/
+study: store ## the write-up reproduced and tested: its runs, then reports/study/ (STUDY_POWER=1: 640 runs, reports/study_powered/)
 	$(PY) pipelines/train.py -m experiment=study_bell_toy metrics.as_published=true seed=137 \
 		tracking.experiment=write-up-study sweep.name=write_up_toy hydra/launcher=basic \
 		hydra.sweep.dir=$(STUDY_DIR)-toy $(ARGS)
-	$(PY) pipelines/train.py -m sweep=write_up hydra.launcher.n_jobs=$(JOBS) \
+	$(PY) pipelines/train.py -m sweep=$(STUDY_SWEEP) hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(STUDY_DIR) 'seed=$(STUDY_SEEDS)' $(ARGS)
-	$(PY) pipelines/study.py $(STUDY_ARGS)
+	$(PY) pipelines/study.py study_design=$(STUDY_DESIGN) $(STUDY_ARGS)
 
 # MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true.
 # The database URI goes to the server through the environment (MLFLOW_BACKEND_STORE_URI), never

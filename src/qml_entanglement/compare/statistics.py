@@ -70,7 +70,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft, stats
+from scipy import fft, special, stats
 
 from qml_entanglement.compare.settings import CISettings
 
@@ -164,20 +164,34 @@ def _pearson_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.clip(r, -1.0, 1.0)
 
 
+def p_value_floor(n_eff: float | np.ndarray) -> np.ndarray:
+    """The smallest p-value *n_eff* exchangeable points support: ``2 / Gamma(n_eff + 1)``.
+
+    A test on n_eff effectively independent points cannot be more certain than the most extreme
+    of their n_eff! orderings, so no p-value is reported below this (none is exactly 0).
+
+    >>> round(float(p_value_floor(6.0)), 6)  # 2 / 6!
+    0.002778
+    """
+    n = np.maximum(np.asarray(n_eff, dtype=float), 1.0)
+    return np.minimum(2.0 * np.exp(-special.gammaln(n + 1.0)), 1.0)
+
+
 def _t_p_value(r: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Two-sided p of a correlation on *n* (effective) points, t on n - 2 d.o.f."""
+    """Two-sided p of a correlation on *n* (effective) points, t on n - 2 d.o.f., floored at
+    :func:`p_value_floor` (``|r| = 1`` gets the floor, not 0)."""
     df = np.asarray(n, dtype=float) - 2.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.abs(r) * np.sqrt(df / np.maximum(1.0 - r**2, 0.0))
+        t = np.abs(r) * np.sqrt(df / np.maximum(1.0 - r**2, 1e-300))
         p = 2.0 * stats.t.sf(t, np.where(df > 0, df, np.nan))
-    return np.where(np.abs(r) >= 1.0, 0.0, p)
+    return np.maximum(p, p_value_floor(n))
 
 
 def _kendall_p_value(tau: np.ndarray, n: np.ndarray) -> np.ndarray:
     n = np.asarray(n, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         sd = np.sqrt(2.0 * (2.0 * n + 5.0) / (9.0 * n * (n - 1.0)))
-        return 2.0 * stats.norm.sf(np.abs(tau) / sd)
+        return np.maximum(2.0 * stats.norm.sf(np.abs(tau) / sd), p_value_floor(n))
 
 
 def correlate_batch(x: np.ndarray, y: np.ndarray, method: str) -> tuple[np.ndarray, ...]:

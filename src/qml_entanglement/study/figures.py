@@ -154,10 +154,53 @@ def vqc_loss(
     return StudyFigure(f"{_slug(title)}_loss", caption, render(figure, dpi))
 
 
+Interval = tuple[float, float, float]  # mean, low, high
+
+
+def _change_band(axis, frames, column: str, change: Interval, margin: float, level: float):
+    """On a Q-vs-epoch panel: the band +-margin around the mean Q at step 0 (shaded) and the
+    mean Q at the end as step-0 mean + the mean change, with its interval (error bar)."""
+    starts = [f[column].dropna().iloc[0] for f in frames if column in f and f[column].notna().any()]
+    ends = [f[column].dropna().index[-1] for f in frames if column in f and f[column].notna().any()]
+    if not starts:
+        return
+    start, last = float(np.mean(starts)), float(max(ends))
+    mean, low, high = change
+    axis.axhspan(
+        start - margin,
+        start + margin,
+        color="0.6",
+        alpha=0.25,
+        lw=0,
+        label=f"step-0 mean ±{margin:g} (margin)",
+    )
+    if np.isfinite(low) and np.isfinite(high):
+        axis.errorbar(
+            [last],
+            [start + mean],
+            yerr=[[mean - low], [high - mean]],
+            color="k",
+            capsize=4,
+            lw=1.5,
+            fmt="o",
+            ms=3,
+            label=f"mean change, {level:.0%} CI",
+        )
+    axis.legend(fontsize=6, loc="best")
+
+
 @styled
 def vqc_metric(
-    frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
+    frames: Sequence[pd.DataFrame],
+    published: str,
+    correct: str,
+    title: str,
+    dpi: int,
+    change: Interval | None = None,
+    margin: float | None = None,
+    level: float = 0.95,
 ) -> StudyFigure:
+    """*change* (mean change of *correct* with its interval) and *margin* draw the band."""
     what = "Meyer-Wallach Q" if "meyer" in correct else "von Neumann entropy"
     figure, (left, right) = _pair(f"{title}: {what} during training", len(frames))
     _lines(left, frames, None, published, PUBLISHED_COLOR)
@@ -169,12 +212,22 @@ def vqc_metric(
     _labels(left, "ADAM iteration t", ylabel)
     _lines(right, frames, None, correct, CORRECT_COLOR)
     _labels(right, "epoch", axis_label(correct))
+    if change is not None and margin is not None:
+        _change_band(right, frames, correct, change, margin, level)
     if "meyer" in correct:
         caption = (
             "Left: the write-up's curve, Q of one input point outside the data set, evaluated "
             "with ADAM's first moment m_t as parameters (its shape follows m_t, which starts at "
             "0 and saturates). Right: Q over every training state at the actual parameters."
         )
+        if change is not None and margin is not None:
+            caption += (
+                f" Grey band: the mean Q at step 0 ± {margin:g} (the equivalence margin, the "
+                f"size of the write-up's own change); black bar: the mean change over training "
+                f"({change[0]:.2g}) with its {level:.0%} interval ({change[1]:.2g} to "
+                f"{change[2]:.2g}), drawn from the step-0 mean. Inside the band: no change as "
+                "large as the write-up's."
+            )
     else:
         caption = (
             "Left: the write-up's entropy of the whole pure state: rounding noise around 1e-15 "
@@ -208,16 +261,36 @@ def vqc_metric_vs_loss(
 
 
 @styled
-def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> StudyFigure:
-    """Per-seed change of *metric* over training for every variant (faithful and controls)."""
+def controls(
+    changes: Mapping[str, Sequence[float]],
+    metric: str,
+    dpi: int,
+    intervals: Mapping[str, Interval] | None = None,
+    margin: float | None = None,
+    level: float = 0.95,
+) -> StudyFigure:
+    """Per-seed change of *metric* over training for every variant (faithful and controls);
+    with *intervals* each mean gets its interval, with *margin* the band +-margin around 0."""
     figure = Figure(figsize=(8.6, 0.9 + 0.45 * max(len(changes), 1)))
     axis = figure.subplots()
     names = list(changes)
+    if margin is not None:
+        axis.axvspan(-margin, margin, color="0.6", alpha=0.25, lw=0)
     for row, name in enumerate(names):
         values = np.asarray(changes[name], dtype=float)
-        axis.scatter(values, np.full(len(values), row), s=14, color=CORRECT_COLOR, alpha=0.7)
+        values = values[np.isfinite(values)]
+        axis.scatter(
+            values,
+            np.full(len(values), row),
+            s=8 if len(values) > 40 else 14,
+            color=CORRECT_COLOR,
+            alpha=0.5 if len(values) > 40 else 0.7,
+        )
         if len(values):
             axis.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="k", lw=1.5)
+        interval = (intervals or {}).get(name)
+        if interval is not None and np.isfinite(interval[1]):
+            axis.plot([interval[1], interval[2]], [row + 0.32] * 2, color="k", lw=2.5)
     axis.axvline(0.0, color="0.5", lw=0.8, ls=":")
     axis.set_yticks(range(len(names)), names, fontsize=7)
     axis.set_xlabel(f"change of {axis_label(metric)} from step 0 to the end", fontsize=8)
@@ -231,8 +304,67 @@ def controls(changes: Mapping[str, Sequence[float]], metric: str, dpi: int) -> S
         f"Change of {axis_label(metric)} over training, one dot per seed, mean as a bar, for the "
         "faithful experiments and the controls (4 qubits, symmetric blob centres)."
     )
+    if intervals:
+        caption += f" Thick horizontal bar: the {level:.0%} interval of the mean change."
+    if margin is not None:
+        caption += (
+            f" Grey band: ±{margin:g} around 0, the equivalence margin (the size of the "
+            "write-up's own change of its plotted Q): an interval inside it rules out a change "
+            "that large."
+        )
     return StudyFigure(f"controls_{metric}", caption, render(figure, dpi))
 
 
 def _slug(title: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in title.lower()).strip("_")
+
+
+@styled
+def change_interval(
+    changes: Mapping[str, Sequence[float]],
+    intervals: Mapping[str, Interval],
+    margin: float,
+    published_change: float,
+    title: str,
+    dpi: int,
+    level: float = 0.95,
+) -> StudyFigure:
+    """One MW claim: per-seed changes (dots), the mean with its interval (bar), the
+    equivalence band +-margin around 0 and the write-up's own change (dashed)."""
+    names = list(changes)
+    figure = Figure(figsize=(8.6, 1.2 + 0.5 * max(len(names), 1)))
+    axis = figure.subplots()
+    axis.axvspan(-margin, margin, color="0.6", alpha=0.3, lw=0, label=f"±{margin:g} (margin)")
+    axis.axvline(
+        published_change,
+        color=PUBLISHED_COLOR,
+        ls="--",
+        lw=1.2,
+        label=f"the write-up's change ({published_change:g})",
+    )
+    axis.axvline(0.0, color="0.5", lw=0.8, ls=":")
+    widest = margin * 3
+    for row, name in enumerate(names):
+        values = np.asarray(changes[name], dtype=float)
+        values = values[np.isfinite(values)]
+        axis.scatter(values, np.full(len(values), row) + 0.15, s=6, color=CORRECT_COLOR, alpha=0.35)
+        mean, low, high = intervals[name]
+        if np.isfinite(low):
+            axis.plot([low, high], [row - 0.15] * 2, color="k", lw=3)
+            widest = max(widest, abs(low), abs(high))
+        axis.plot([mean], [row - 0.15], "o", color="k", ms=4)
+    axis.set_xlim(-1.3 * widest, 1.3 * widest)  # seeds far out are clipped; the CI is not
+    axis.set_yticks(range(len(names)), names, fontsize=7)
+    axis.set_xlabel("change of Meyer-Wallach Q from step 0 to the end", fontsize=8)
+    axis.set_title(f"{title}: change of Q, its {level:.0%} interval and the margin", fontsize=9)
+    axis.legend(fontsize=7, loc="upper right")
+    axis.tick_params(labelsize=7)
+    figure.subplots_adjust(left=0.3, right=0.98, top=0.86, bottom=0.22 if len(names) < 4 else 0.14)
+    caption = (
+        f"Per-seed change of Q (dots; seeds beyond the axis are clipped), the mean with its "
+        f"{level:.0%} interval (black bar), the equivalence band ±{margin:g} (grey: the size of "
+        f"the write-up's own change of its plotted Q, {published_change:g}, dashed). An interval "
+        "inside the band rules out a change that large (see the TOST p in claims.csv); one "
+        "that crosses both the band's edge and 0 cannot tell."
+    )
+    return StudyFigure(f"{_slug(title)}_meyer_wallach_change", caption, render(figure, dpi))

@@ -36,6 +36,11 @@ VARIANT_COLUMNS = (
     ("feature_map_meyer_wallach", "Q of feature map"),
     ("meyer_wallach_start", "Q at step 0"),
     ("meyer_wallach_change", "ΔQ (CI)"),
+    ("meyer_wallach_change_mde", "MDE of ΔQ (80%)"),
+    ("meyer_wallach_change_power_at_published", "Power at the write-up's ΔQ"),
+    ("meyer_wallach_change_seeds_needed", "Seeds for 80%"),
+    ("meyer_wallach_change_tost_p", "TOST p (±margin)"),
+    ("published_meyer_wallach_change", "Published ΔQ (CI)"),
     ("von_neumann_entropy_change", "ΔS bits (CI)"),
     ("class_separation_std", "Centre distance / std"),
 )
@@ -48,9 +53,14 @@ def _num(value: object, digits: int = 3) -> str:
 
 
 def _cell(row: pd.Series, key: str) -> str:
+    if key not in row:
+        return "n/a"
     if key.endswith("_change"):
         low, high = row.get(f"{key}_ci_low"), row.get(f"{key}_ci_high")
         return f"{_num(row[key])} [{_num(low)}, {_num(high)}]"
+    if key.endswith("power_at_published"):
+        value = row[key]
+        return f"{value:.0%}" if isinstance(value, float) and math.isfinite(value) else "n/a"
     return _num(row[key])
 
 
@@ -60,11 +70,66 @@ def _variant_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+CLAIM_HEADER = ["Claim", "The write-up says", "Verdict", "Evidence", "What the seeds could detect"]
+
+
+def _verdict_cell(row) -> str:
+    """The verdict; an inconclusive one says how many seeds the write-up's effect would need."""
+    needed = getattr(row, "seeds_needed", math.nan)
+    if row.verdict == "inconclusive" and isinstance(needed, float) and math.isfinite(needed):
+        return f"inconclusive (80% power at the write-up's effect needs about {needed:.0f} seeds)"
+    return row.verdict
+
+
 def _claim_rows(claims: pd.DataFrame, text: Mapping[str, str]) -> list[list[str]]:
+    rows = []
+    for row in claims.itertuples():
+        statement = getattr(row, "power_statement", "")
+        statement = statement if isinstance(statement, str) else ""
+        rows.append(
+            [row.claim, text.get(row.claim, ""), _verdict_cell(row), row.evidence, statement]
+        )
+    return rows
+
+
+HALVES_HEADER = ["Claim", "All seeds", "First half", "Second half", "Agree"]
+
+
+def _halves_rows(halves: pd.DataFrame) -> list[list[str]]:
+    def side(row: pd.Series, which: str) -> str:
+        effect = row[f"effect_{which}"]
+        interval = ""
+        if isinstance(effect, float) and math.isfinite(effect):
+            interval = (
+                f": {_num(effect)} [{_num(row[f'ci_low_{which}'])}, "
+                f"{_num(row[f'ci_high_{which}'])}]"
+            )
+        return f"{row[f'verdict_{which}']} (seeds {row[f'seeds_{which}']}){interval}"
+
     return [
-        [row.claim, text.get(row.claim, ""), row.verdict, row.evidence]
-        for row in claims.itertuples()
+        [
+            r["claim"],
+            r["verdict_all"],
+            side(r, "first"),
+            side(r, "second"),
+            "yes" if r["agree"] else "NO",
+        ]
+        for _, r in halves.iterrows()
     ]
+
+
+def halves_sentence(halves: pd.DataFrame) -> str:
+    """Whether the verdicts of the two disjoint halves of the seeds agree."""
+    disagree = [str(c) for c, a in zip(halves["claim"], halves["agree"], strict=True) if not a]
+    if not disagree:
+        return (
+            f"The two disjoint halves of the seeds give the same verdict for all {len(halves)} "
+            "claims."
+        )
+    return (
+        f"The two disjoint halves of the seeds disagree on {len(disagree)} of {len(halves)} "
+        f"claims ({', '.join(disagree)}): those verdicts do not replicate on new seeds."
+    )
 
 
 def headline(claims: pd.DataFrame) -> str:
@@ -79,15 +144,22 @@ def _method(context: Mapping) -> str:
     return (
         f"Verdicts are computed, not written: the claimed pattern is tested on the write-up's "
         f"own quantity (logged as published_*) and on the correct one. Seeds are the "
-        f"replicates: changes over training get a t interval over seeds ({s.level:.0%}); "
-        f"co-movement with the loss is the per-seed Spearman correlation with a p-value from "
-        f"the effective sample size (autocorrelated curves), pooled over seeds with a Fisher-z "
+        f"replicates: changes over training get a t interval over seeds ({s.level:.0%}), the "
+        f"minimum detectable change at {s.power:.0%} power (noncentral t, from the observed "
+        f"spread), the power at the write-up's own change ({s.published_change:g}) and the "
+        f"seeds that would need, and an equivalence test (TOST) against "
+        f"±{s.equivalence_margin:g}; co-movement with the loss is the per-seed correlation of "
+        f"the two series' steps around their own trends (two independent trends do not pass "
+        f"it), with a p-value from the effective sample size, pooled over seeds with a Fisher-z "
         f"interval; an exact monotone relation with the loss is an identity, not evidence; "
         f"periodicity is a periodogram peak at {s.period[0]:g}-{s.period[1]:g} epochs tested "
         f"against AR(1) red noise with {s.n_sim} simulated series per run and Fisher-combined "
-        f"over seeds. supported = the correct measurement shows the pattern; artefact = it does "
-        f"not, but the published quantity does or is rounding noise; not_supported = the "
-        f"correct measurement contradicts it; inconclusive = neither."
+        f"over seeds. identity = holds by construction; supported = the correct measurement "
+        f"shows the pattern; artefact = it does not, but the published quantity does or is "
+        f"rounding noise; not_supported = the correct measurement contradicts it; equivalent = "
+        f"the change is shown to lie within ±{s.equivalence_margin:g}; inconclusive = none of "
+        f"these (the row says what the seeds could have detected). No p-value is 0: each is "
+        f"floored at 2/n_eff!, the most a test on n_eff independent points can show."
     )
 
 
@@ -107,13 +179,11 @@ def render_markdown(
         "",
         "## Claims",
         "",
-        *md_table(
-            ["Claim", "The write-up says", "Verdict", "Evidence"],
-            _claim_rows(claims, context["claim_text"]),
-        ),
+        *md_table(CLAIM_HEADER, _claim_rows(claims, context["claim_text"])),
         "",
         _method(context),
         "",
+        *_md_halves(context.get("halves")),
         "## What the write-up's code did",
         "",
         *[f"- {item}" for item in WHAT_THE_CODE_DID],
@@ -127,6 +197,29 @@ def render_markdown(
     for figure in drawn:
         lines += [f"![{figure.name}]({figure.png_name})", "", f"*{figure.caption}*", ""]
     return "\n".join(lines)
+
+
+def _md_halves(halves: pd.DataFrame | None) -> list[str]:
+    if halves is None:
+        return []
+    return [
+        "## Two disjoint halves of the seeds",
+        "",
+        f"**{halves_sentence(halves)}**",
+        "",
+        *md_table(HALVES_HEADER, _halves_rows(halves)),
+        "",
+    ]
+
+
+def _html_halves(halves: pd.DataFrame | None) -> list[str]:
+    if halves is None:
+        return []
+    return [
+        '<h2 id="halves">Two disjoint halves of the seeds</h2>',
+        f"<p><strong>{html.escape(halves_sentence(halves))}</strong></p>",
+        html_table(HALVES_HEADER, _halves_rows(halves)),
+    ]
 
 
 def _img(figure: StudyFigure) -> str:
@@ -157,11 +250,9 @@ def render_html(
         f"<code>{esc(context['experiment'])}</code>.</p>",
         f"<p><strong>{esc(headline(claims))}</strong></p>",
         '<h2 id="claims">Claims</h2>',
-        html_table(
-            ["Claim", "The write-up says", "Verdict", "Evidence"],
-            _claim_rows(claims, context["claim_text"]),
-        ),
+        html_table(CLAIM_HEADER, _claim_rows(claims, context["claim_text"])),
         f"<p>{esc(_method(context))}</p>",
+        *_html_halves(context.get("halves")),
         '<h2 id="code">What the write-up\'s code did</h2><ul>',
         *[f"<li>{esc(item)}</li>" for item in WHAT_THE_CODE_DID],
         "</ul>",

@@ -3,9 +3,11 @@
 Reads every FINISHED run of the study's MLflow experiment (``write-up-study``), sorts them into
 variants by run name (``study-vqc-ad_hoc``, ...; the faithful ones are named in
 ``conf/study.yaml``), keeps per variant the runs of its newest configuration (every config key
-except seeds equal) and one run per seed, then writes ``claims.csv``, ``variants.csv``,
+except seeds equal) and one run per seed, only the design's seeds (``conf/study_design/``; the
+deterministic toy is always used), then writes ``claims.csv``, ``variants.csv``,
 ``report.md``, a self-contained ``report.html`` and the figures, and records the folder as a
-run of the MLflow experiment ``comparison``.
+run of the MLflow experiment ``comparison``. A design with ``halves`` also tests the claims on
+the first and the second half of its seeds and writes ``halves.csv``.
 """
 
 from __future__ import annotations
@@ -23,13 +25,20 @@ from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare.grouping import is_config_key
 from qml_entanglement.compare.histories import RunHistory, load_histories, no_progress_bars
+from qml_entanglement.compare.power import replicate_evidence
 from qml_entanglement.compare.publish import publish
 from qml_entanglement.compare.selection import check_store_exists, seed_sort_key, select_runs
 from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.compare.summary import mean_interval
 from qml_entanglement.compare.trends import change_from_start, final_value
 from qml_entanglement.study import figures
-from qml_entanglement.study.claims import CLAIMS, VERDICTS, StudySettings, evaluate_claims
+from qml_entanglement.study.claims import (
+    CLAIMS,
+    EVALUATION_LOSS,
+    VERDICTS,
+    StudySettings,
+    evaluate_claims,
+)
 from qml_entanglement.study.report import render_html, render_markdown
 from qml_entanglement.tracking import resolve_tracking_uri
 from qml_entanglement.tracking.uri import preflight, redact
@@ -56,6 +65,8 @@ class StudyConfig:
     log_to_mlflow: bool = True
     comparison_experiment: str = "comparison"
     dpi: int = 110
+    seeds: tuple[int, int] | None = None  # [start, stop) analysed; None: every seed
+    halves: bool = False  # also test the claims on each half of the seeds
 
 
 @dataclass
@@ -107,6 +118,40 @@ def group_variants(histories: Sequence[RunHistory]) -> dict[str, Variant]:
     return variants
 
 
+def restrict_seeds(
+    variants: Mapping[str, Variant], seeds: tuple[int, int] | None, keep: str
+) -> dict[str, Variant]:
+    """Only the runs whose seed is in ``[start, stop)`` (variant *keep*, the toy, untouched);
+    variants left without runs are dropped."""
+    if seeds is None:
+        return dict(variants)
+    start, stop = seeds
+    out = {}
+    for name, variant in variants.items():
+        members = variant.histories
+        if name != keep:
+            members = [h for h in members if _in_range(h.run.seed, start, stop)]
+        if members:
+            out[name] = Variant(name, members)
+    return out
+
+
+def _in_range(seed: str, start: int, stop: int) -> bool:
+    try:
+        return start <= int(seed) < stop
+    except ValueError:
+        return False
+
+
+def split_halves(variant: Variant) -> tuple[Variant, Variant]:
+    """The first and second half of a variant's runs in seed order (disjoint seed sets)."""
+    half = len(variant.histories) // 2
+    return (
+        Variant(variant.name, variant.histories[:half]),
+        Variant(variant.name, variant.histories[half:]),
+    )
+
+
 def _faithful_first(variant: Variant, seed: str = "137") -> list[pd.DataFrame]:
     """The variant's frames with the write-up's own seed first (drawn bold)."""
     order = sorted(variant.histories, key=lambda h: (h.run.seed != seed, seed_sort_key(h.run.seed)))
@@ -119,8 +164,13 @@ def _mean(values) -> float:
     return float(values.mean()) if values.size else math.nan
 
 
-def variant_table(variants: Mapping[str, Variant], level: float, metrics: Mapping) -> pd.DataFrame:
-    """One row per variant: runs, final loss and accuracy, entanglement and its change."""
+def variant_table(
+    variants: Mapping[str, Variant], settings: StudySettings, metrics: Mapping
+) -> pd.DataFrame:
+    """One row per variant: runs, final loss and accuracy, entanglement and its change; for Q
+    (and the published Q, where logged) also the MDE, the power at the write-up's change,
+    the seeds it needs, and the TOST against the margin."""
+    level = settings.level
     rows = []
     for name, variant in variants.items():
         frames = variant.frames
@@ -138,6 +188,8 @@ def variant_table(variants: Mapping[str, Variant], level: float, metrics: Mappin
             row[f"{column}_change"] = mean
             row[f"{column}_change_ci_low"] = low
             row[f"{column}_change_ci_high"] = high
+        for column in ("meyer_wallach", "published_meyer_wallach"):
+            row.update(_power_columns(frames, column, settings))
         baseline = [
             float((f["meyer_wallach"] - f["meyer_wallach_change"]).iloc[0])
             for f in frames
@@ -152,6 +204,54 @@ def variant_table(variants: Mapping[str, Variant], level: float, metrics: Mappin
     return pd.DataFrame(rows)
 
 
+def _power_columns(
+    frames: Sequence[pd.DataFrame], column: str, settings: StudySettings
+) -> dict[str, float]:
+    """``{column}_change`` with its interval, spread, MDE, power at the write-up's change,
+    seeds needed and TOST p (empty when no run logs *column*)."""
+    changes = []
+    for frame in frames:
+        if column in frame:
+            values = frame[column].to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if values.size:
+                changes.append(values[-1] - values[0])
+    if not changes:
+        return {}
+    e = replicate_evidence(
+        changes,
+        settings.published_change,
+        settings.equivalence_margin,
+        settings.level,
+        settings.power,
+    )
+    return {
+        f"{column}_change": e.effect,
+        f"{column}_change_ci_low": e.ci_low,
+        f"{column}_change_ci_high": e.ci_high,
+        f"{column}_change_sd": e.spread,
+        f"{column}_change_mde": e.mde,
+        f"{column}_change_power_at_published": e.power_at_reference,
+        f"{column}_change_seeds_needed": e.seeds_needed,
+        f"{column}_change_tost_p": e.equivalence.p_value,
+        f"{column}_change_equivalent": e.equivalence.equivalent,
+    }
+
+
+def with_evaluation_loss(frame: pd.DataFrame, evaluations: pd.DataFrame | None) -> pd.DataFrame:
+    """*frame* with ``evaluation_loss``: the loss of function evaluation ``t - 1`` at row t
+    (the write-up plotted its Q at ADAM iteration t against its t-th loss evaluation)."""
+    if evaluations is None or "loss" not in evaluations:
+        return frame
+    out = frame.copy()
+    losses = evaluations["loss"].to_numpy(dtype=float)
+    column = np.full(len(out), np.nan)
+    count = min(len(out) - 1, len(losses))
+    column[1 : count + 1] = losses[:count]
+    out[EVALUATION_LOSS] = column
+    return out
+
+
 def _evaluations(client, history: RunHistory | None) -> pd.DataFrame | None:
     if history is None:
         return None
@@ -163,7 +263,46 @@ def _evaluations(client, history: RunHistory | None) -> pd.DataFrame | None:
         return None
 
 
-def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str], dpi: int):
+def _interval(frames: Sequence[pd.DataFrame], column: str, level: float):
+    return mean_interval([change_from_start(f, column) for f in frames], level)
+
+
+def _change_figure(
+    variants: Mapping[str, Variant], faithful: Variant, title: str, config: StudyConfig
+):
+    """The MW claim's change of Q: ours, the write-up's design (``<name>-fixed_init``), and the
+    published Q, each with its interval, against the margin."""
+    stats = config.statistics
+    rows = {}
+    for variant, column, label in (
+        (faithful, "meyer_wallach", "Q, ours (data and init vary)"),
+        (
+            variants.get(f"{faithful.name}-fixed_init"),
+            "meyer_wallach",
+            "Q, write-up's design (init 137)",
+        ),
+        (faithful, "published_meyer_wallach", "published Q at m_t, ours"),
+    ):
+        if variant is None:
+            continue
+        changes = [change_from_start(f, column) for f in variant.frames]
+        if any(np.isfinite(changes)):
+            rows[f"{label} ({len(variant.frames)} seeds)"] = changes
+    intervals = {name: mean_interval(c, stats.level) for name, c in rows.items()}
+    return figures.change_interval(
+        rows,
+        intervals,
+        stats.equivalence_margin,
+        stats.published_change,
+        title,
+        config.dpi,
+        stats.level,
+    )
+
+
+def _figures(client, variants: Mapping[str, Variant], config: StudyConfig):
+    faithful, dpi, stats = config.faithful, config.dpi, config.statistics
+    margin = stats.equivalence_margin
     out = []
     toy = variants.get(faithful["toy"])
     if toy is not None:
@@ -180,8 +319,18 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
         own = next((h for h in variant.histories if h.run.seed == "137"), variant.histories[0])
         out.append(figures.vqc_loss(frames, _evaluations(client, own), title, dpi))
         out.append(
-            figures.vqc_metric(frames, "published_meyer_wallach", "meyer_wallach", title, dpi)
+            figures.vqc_metric(
+                frames,
+                "published_meyer_wallach",
+                "meyer_wallach",
+                title,
+                dpi,
+                change=_interval(frames, "meyer_wallach", stats.level),
+                margin=margin,
+                level=stats.level,
+            )
         )
+        out.append(_change_figure(variants, variant, title, config))
         if key == "adhoc":
             out.append(
                 figures.vqc_metric(
@@ -199,8 +348,76 @@ def _figures(client, variants: Mapping[str, Variant], faithful: Mapping[str, str
             name: [change_from_start(f, metric) for f in v.frames] for name, v in vqc.items()
         }
         if changes:
-            out.append(figures.controls(changes, metric, dpi))
+            meyer = metric == "meyer_wallach"
+            intervals = {n: _interval(v.frames, metric, stats.level) for n, v in vqc.items()}
+            out.append(
+                figures.controls(
+                    changes,
+                    metric,
+                    dpi,
+                    intervals=intervals,
+                    margin=margin if meyer else None,
+                    level=stats.level,
+                )
+            )
     return out
+
+
+def _claims(
+    variants: Mapping[str, Variant],
+    config: StudyConfig,
+    evaluations: Mapping[str, pd.DataFrame | None],
+) -> pd.DataFrame:
+    """claims.csv from the faithful variants (the ad hoc runs with their evaluation losses)."""
+    runs = {}
+    for key, name in config.faithful.items():
+        if name not in variants:
+            continue
+        histories = variants[name].histories
+        runs[key] = [
+            with_evaluation_loss(h.frame, evaluations.get(h.run.run_id))
+            if key == "adhoc"
+            else h.frame
+            for h in histories
+        ]
+    return evaluate_claims(runs, config.statistics)
+
+
+def halves_table(
+    variants: Mapping[str, Variant],
+    config: StudyConfig,
+    evaluations: Mapping[str, pd.DataFrame | None],
+    claims: pd.DataFrame,
+) -> pd.DataFrame:
+    """The claims on the first and the second half of the seeds, side by side, and whether
+    the two verdicts agree (the toy, deterministic, is the same run in both)."""
+    toy = config.faithful["toy"]
+    parts = []
+    for index in (0, 1):
+        half = {
+            name: (variant if name == toy else split_halves(variant)[index])
+            for name, variant in variants.items()
+        }
+        parts.append(_claims(half, config, evaluations).set_index("claim"))
+        seeds = [h.run.seed for h in half[config.faithful["adhoc"]].histories]
+        parts[-1]["seeds"] = f"{seeds[0]}-{seeds[-1]}" if seeds else ""
+    rows = []
+    for claim in claims["claim"]:
+        first, second = parts[0].loc[claim], parts[1].loc[claim]
+        rows.append(
+            {
+                "claim": claim,
+                "verdict_all": claims.set_index("claim").loc[claim, "verdict"],
+                "verdict_first": first["verdict"],
+                "verdict_second": second["verdict"],
+                "agree": first["verdict"] == second["verdict"],
+                "seeds_first": first["seeds"],
+                "seeds_second": second["seeds"],
+                **{f"{k}_first": first[k] for k in ("effect", "ci_low", "ci_high")},
+                **{f"{k}_second": second[k] for k in ("effect", "ci_low", "ci_high")},
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def build_study(config: StudyConfig) -> StudyResult:
@@ -217,27 +434,32 @@ def build_study(config: StudyConfig) -> StudyResult:
     except ConnectionError as error:
         raise StudyError(str(error)) from error
     histories, _ = load_histories(client, runs, "loss")
-    variants = group_variants(histories)
+    variants = restrict_seeds(group_variants(histories), config.seeds, config.faithful["toy"])
+    histories = [h for v in variants.values() for h in v.histories]
     missing = [f"{k}={v}" for k, v in config.faithful.items() if v not in variants]
     if missing:
         raise StudyError(
             f"no finished run named {', '.join(missing)} in experiment '{config.experiment}' "
             f"of {uri} (it has: {', '.join(variants) or 'none'}); run `make study`, or fix "
             "faithful.* in conf/study.yaml"
+            + (f" (seeds {config.seeds[0]}-{config.seeds[1] - 1} only)" if config.seeds else "")
         )
-    claims = evaluate_claims(
-        {k: variants[v].frames for k, v in config.faithful.items() if v in variants},
-        config.statistics,
-    )
+    adhoc = config.faithful["adhoc"]
+    evaluations = {h.run.run_id: _evaluations(client, h) for h in variants[adhoc].histories}
+    claims = _claims(variants, config, evaluations)
     metrics = {h.run.run_id: client.get_run(h.run.run_id).data.metrics for h in histories}
-    table = variant_table(variants, config.statistics.level, metrics)
-    drawn = _figures(client, variants, config.faithful, config.dpi)
+    table = variant_table(variants, config.statistics, metrics)
+    drawn = _figures(client, variants, config)
     out = config.output_dir
     (out / "figures").mkdir(parents=True, exist_ok=True)
     for figure in drawn:
         figure.rendered.write(out / "figures" / figure.name)  # PNG, SVG and PDF
     claims.to_csv(out / "claims.csv", index=False)
     table.to_csv(out / "variants.csv", index=False)
+    halves = None
+    if config.halves:
+        halves = halves_table(variants, config, evaluations, claims)
+        halves.to_csv(out / "halves.csv", index=False)
     used = [h.run.run_id for v in variants.values() for h in v.histories]
     (out / "run_ids.txt").write_text("\n".join(used) + "\n")
     context = {
@@ -247,6 +469,8 @@ def build_study(config: StudyConfig) -> StudyResult:
         "faithful": dict(config.faithful),
         "statistics": config.statistics,
         "claim_text": CLAIMS,
+        "halves": halves,
+        "seeds": config.seeds,
     }
     (out / "report.md").write_text(render_markdown(claims, table, drawn, context))
     (out / "report.html").write_text(render_html(claims, table, drawn, context))
