@@ -18,14 +18,16 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from .ui_links import EXPERIMENT_KIND_TAG
-from .uri import DEFAULT_PORTS, preflight
+from .uri import DEFAULT_PORTS, credentials_to_environment, preflight
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
-    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the local sqlite store."""
-    return uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI
+    """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the local sqlite store; an http(s)
+    URI's ``user:password@`` moved to MLflow's credential variables
+    (:func:`~qml_entanglement.tracking.uri.credentials_to_environment`)."""
+    return credentials_to_environment(uri or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_URI)
 
 
 def sqlite_path(uri: str) -> Path | None:

@@ -6,12 +6,15 @@ second and one line instead of minutes of MLflow's retries and a traceback.
 * :func:`uri_problem`: what is wrong with a URI's *form* (a config mistake, exit 2);
 * :func:`redact`: the same text with every URI password replaced by ``***`` (user and host
   stay), for everything that is logged, printed or stored;
+* :func:`credentials_to_environment`: an http(s) URI's ``user:password@`` moved to where
+  MLflow's REST client reads them;
 * :func:`preflight`: whether the store can be reached and written (an environment problem,
   :class:`StoreUnavailable`, exit 3), decided within ``timeout`` seconds.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -19,12 +22,13 @@ import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "databricks")
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 # scheme://user:password@ -- also with ":" escaped as Hydra prints overrides ("\:"), and that
 # escape escaped again in JSON ("\\:")
+USER_VARIABLE, PASSWORD_VARIABLE = "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"
 _SECRET = re.compile(r"(?P<head>\b[a-zA-Z][a-zA-Z0-9+.-]*\\*://[^:/@\s'\"\\]+\\*:)[^@\s'\"]+(?=@)")
 
 
@@ -113,6 +117,50 @@ def _sqlite_problem(path: Path) -> str | None:
     return None
 
 
+def credentials_to_environment(uri: str) -> str:
+    """*uri* without the ``user:password@`` of an http(s) URI, which go where MLflow expects
+    them: ``MLFLOW_TRACKING_USERNAME`` and ``MLFLOW_TRACKING_PASSWORD`` (read by MLflow's REST
+    client at every request and sent as HTTP basic auth; inherited by the processes this one
+    starts). Percent-escapes (``%40`` for ``@``) are decoded. Other URIs are returned unchanged:
+    database URIs keep their credentials, where SQLAlchemy reads them.
+
+    >>> import os
+    >>> credentials_to_environment("http://ann:p%40ss@127.0.0.1:5000/")
+    'http://127.0.0.1:5000/'
+    >>> os.environ["MLFLOW_TRACKING_USERNAME"], os.environ.pop("MLFLOW_TRACKING_PASSWORD")
+    ('ann', 'p@ss')
+    """
+    parts = urlsplit(uri)
+    if _scheme(uri) not in ("http", "https") or "@" not in parts.netloc:
+        return uri
+    user_info, host = parts.netloc.rsplit("@", 1)
+    user, _, password = user_info.partition(":")
+    os.environ[USER_VARIABLE] = unquote(user)
+    if password:
+        os.environ[PASSWORD_VARIABLE] = unquote(password)
+    return urlunsplit(parts._replace(netloc=host))
+
+
+def tracking_credentials() -> dict[str, str]:
+    """MLflow's tracking credentials in this process's environment (for a child process)."""
+    return {k: os.environ[k] for k in (USER_VARIABLE, PASSWORD_VARIABLE) if k in os.environ}
+
+
+def _health(uri: str, timeout: float) -> str | None:
+    """Why the tracking server at *uri* does not answer ``/health``, or None (with MLflow's
+    basic-auth credentials, if any, as its REST client would send them)."""
+    request = urllib.request.Request(f"{uri.rstrip('/')}/health")
+    credentials = tracking_credentials()
+    if USER_VARIABLE in credentials:
+        token = f"{credentials[USER_VARIABLE]}:{credentials.get(PASSWORD_VARIABLE, '')}"
+        request.add_header("Authorization", f"Basic {base64.b64encode(token.encode()).decode()}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return None if reply.status == 200 else f"HTTP {reply.status} from /health"
+    except (urllib.error.URLError, OSError) as exc:
+        return str(getattr(exc, "reason", exc))
+
+
 def _reachable(host: str, port: int, timeout: float) -> str | None:
     try:
         with socket.create_connection((host, port), timeout=timeout):
@@ -130,12 +178,7 @@ def preflight(uri: str, timeout: float = 3.0) -> None:
     if scheme == "sqlite":
         problem = _sqlite_problem(Path(uri[len("sqlite:///") :]))
     elif scheme in ("http", "https"):
-        try:
-            with urllib.request.urlopen(f"{uri.rstrip('/')}/health", timeout=timeout) as reply:
-                reason = None if reply.status == 200 else f"HTTP {reply.status} from /health"
-        except (urllib.error.URLError, OSError) as exc:
-            reason = str(getattr(exc, "reason", exc))
-        if reason:
+        if reason := _health(uri, timeout):
             raise StoreUnavailable(
                 f"tracking server {shown} does not answer ({redact(reason)}): start it with "
                 "`make server`, or point tracking.uri / MLFLOW_TRACKING_URI at a running one"

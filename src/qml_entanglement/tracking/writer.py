@@ -22,7 +22,7 @@ writing in process, so correctness never depends on it:
 
 Protocol (two OS pipes wrapped in :class:`multiprocessing.connection.Connection`, messages
 are tuples):
-parent -> writer ``("open", uri, run_id)``, ``("batch", seq, uri, run_id, rows)`` with rows
+parent -> writer ``("open", uri, run_id, credentials)``, ``("batch", seq, uri, run_id, rows)`` with rows
 ``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent ``("ready",)``,
 ``("done", seq, error_or_None)``.
 """
@@ -131,7 +131,11 @@ class MetricWriter:
         return self.is_ready and not self.broken
 
     def open(self, uri: str, run_id: str) -> bool:
-        return self._send(("open", uri, run_id))
+        """Announce ``run_id``; MLflow's tracking credentials travel along (the writer may have
+        started before this process took them from the URI)."""
+        from .uri import tracking_credentials
+
+        return self._send(("open", uri, run_id, tracking_credentials()))
 
     def submit(self, uri: str, run_id: str, rows: list[Row]) -> bool:
         """Hand ``rows`` over; False (and nothing kept) when the writer cannot take them (not
@@ -343,6 +347,7 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
                 message = receiver.recv()
                 if message[0] == "open":
                     open_runs[message[2]] = message[1]
+                    os.environ.update(message[3])
                     with contextlib.suppress(Exception):  # connect now, not at the first batch
                         client(message[1])
                 elif message[0] == "close":
