@@ -22,9 +22,9 @@ writing in process, so correctness never depends on it:
 
 Protocol (two OS pipes wrapped in :class:`multiprocessing.connection.Connection`, messages
 are tuples):
-parent -> writer ``("open", uri, run_id, credentials)``, ``("batch", seq, uri, run_id, rows)`` with rows
-``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent ``("ready",)``,
-``("done", seq, error_or_None)``.
+parent -> writer ``("open", uri, run_id, credentials)``, ``("batch", seq, uri, run_id, rows)``
+with rows ``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent
+``("ready",)``, ``("done", seq, error_or_None)``.
 """
 
 from __future__ import annotations
