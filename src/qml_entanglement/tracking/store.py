@@ -18,7 +18,14 @@ from pathlib import Path
 from mlflow.tracking import MlflowClient
 
 from .ui_links import EXPERIMENT_KIND_TAG
-from .uri import DEFAULT_PORTS, credentials_to_environment, preflight
+from .uri import (
+    DEFAULT_PORTS,
+    StoreUnavailable,
+    credentials_to_environment,
+    error_summary,
+    preflight,
+    redact,
+)
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
 
@@ -83,6 +90,19 @@ def _store_exists(uri: str) -> bool:
     return db is not None and db.exists() and _ready_marker(db).exists()
 
 
+def _create_sqlite(db: Path) -> None:
+    """Create a new sqlite store's schema in a temporary file beside *db*, then rename it into
+    place: a creation cut short (Ctrl-C during MLflow's migrations, which take seconds) leaves
+    no half-made database behind (one whose next migration fails: ``table ... already
+    exists``)."""
+    partial = db.with_name(f".{db.name}.creating-{os.getpid()}")
+    try:
+        MlflowClient(tracking_uri=f"sqlite:///{partial}").search_experiments(max_results=1)
+        os.replace(partial, db)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def ensure_store(uri: str) -> MlflowClient:
     """Create the store if needed (once, under a lock) and return a client for it.
 
@@ -92,12 +112,19 @@ def ensure_store(uri: str) -> MlflowClient:
     preflight(uri)
     if _store_exists(uri):
         return MlflowClient(tracking_uri=uri)
-    with _store_lock(uri):
-        client = MlflowClient(tracking_uri=uri)
-        client.search_experiments(max_results=1)  # creates / migrates the schema
-        db = sqlite_path(uri)
-        if db is not None:
-            _ready_marker(db).touch()
+    try:
+        with _store_lock(uri):
+            db = sqlite_path(uri)
+            if db is not None and not (db.exists() and db.stat().st_size):
+                _create_sqlite(db)
+            client = MlflowClient(tracking_uri=uri)
+            client.search_experiments(max_results=1)  # creates / migrates the schema
+            if db is not None:
+                _ready_marker(db).touch()
+    except Exception as error:  # a corrupted database, a server gone since the preflight, ...
+        raise StoreUnavailable(
+            f"tracking store {redact(uri)} cannot be opened ({error_summary(error)})"
+        ) from None
     return client
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 SCHEMES = ("sqlite", "http", "https", "postgresql", "mysql", "mssql", "file", "databricks")
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite 3 database file
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 # scheme://user:password@ -- also with ":" escaped as Hydra prints overrides ("\:"), and that
 # escape escaped again in JSON ("\\:")
@@ -67,6 +68,24 @@ class StoreUnavailable(ConnectionError):
     """The tracking store cannot be reached or written; the message says which and why."""
 
 
+def error_summary(error: BaseException) -> str:
+    r"""One line (at most 500 characters, passwords redacted) saying why a store call failed:
+    SQLAlchemy puts its boilerplate first, so its driver's ``(module.Error) what`` line is
+    preferred; else the error's first line; the last cause of a chain of retries (requests'
+    ``Max retries exceeded ... Connection refused``) is shortened to that cause.
+
+    >>> error_summary(OSError("(sqlite3.DatabaseError) file is not a database\n[SQL: x]"))
+    'OSError: (sqlite3.DatabaseError) file is not a database'
+    """
+    lines = [x.strip() for x in str(error).strip().splitlines() if x.strip()]
+    cause = next((x for x in lines if x.startswith("(") and "Error)" in x), None)
+    text = cause or (lines[0] if lines else "")
+    refused = re.search(r"\[Errno -?\d+\] [^'\")]+", text)
+    if "Max retries exceeded" in text and refused:
+        text = refused.group(0)
+    return redact(f"{type(error).__name__}: {text}")[:500]
+
+
 def redact(text: str) -> str:
     r"""*text* with the password of every ``scheme://user:password@host`` replaced by ``***``.
 
@@ -96,6 +115,11 @@ def uri_problem(uri: str) -> str | None:
         return f"{redact(uri)!r} has no scheme; {hint}"
     if scheme not in SCHEMES:
         return f"{redact(uri)!r} has scheme {scheme!r}, not one of {', '.join(SCHEMES)}; {hint}"
+    if scheme == "file" and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        return (
+            f"{redact(uri)!r}: MLflow 3 refuses its file store (maintenance mode); use "
+            "sqlite:///path/to/mlflow.db (`mlflow migrate-filestore` converts an existing one)"
+        )
     if scheme == "sqlite" and not uri.startswith("sqlite:///"):
         return f"{uri!r} must start with sqlite:/// (three slashes, then the file's path)"
     if scheme in ("http", "https", *DEFAULT_PORTS) and not urlsplit(uri).hostname:
@@ -114,6 +138,13 @@ def _sqlite_problem(path: Path) -> str | None:
         return None  # the store (and any missing folders) will be created
     if not os.access(path, os.R_OK | os.W_OK) or not os.access(folder, os.W_OK | os.X_OK):
         return f"{path} (or its folder) is read-only"
+    with open(path, "rb") as handle:
+        header = handle.read(len(SQLITE_HEADER))
+    if header and header != SQLITE_HEADER:  # (an empty file is a new database to sqlite)
+        return (
+            f"{path} is not an SQLite database (it does not start with 'SQLite format 3'): "
+            "corrupted or another kind of file; it was left as it is"
+        )
     return None
 
 
