@@ -66,9 +66,7 @@ def test_a_ctrl_c_after_the_last_step_marks_the_run_interrupted_and_still_stops(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # pytest's, restored
 
 
-def test_a_ctrl_c_while_the_run_closes_is_not_lost_when_the_host_ignores_it(
-    store_uri, monkeypatch
-):
+def test_a_ctrl_c_while_the_run_closes_is_not_lost_when_the_host_ignores_it(store_uri, monkeypatch):
     """The host ignores SIGINT (a shell's background job): a signal that lands while the run
     is being closed, after its status is written, still stops the process."""
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
