@@ -25,7 +25,7 @@ from typing import Any
 
 from mlflow.entities import Metric, Param, RunTag
 
-from .liveness import owner_tags, reap_stale_runs
+from .liveness import every_experiment, owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
 from .uri import StoreUnavailable, error_summary, redact
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row, signals_deferred
@@ -81,7 +81,7 @@ class RunLogger:
             # outside the main thread signal handling stays with the host
             with contextlib.suppress(ValueError):
                 self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
-        reap_stale_runs(self.client, [self.experiment_id])  # runs whose process was killed
+        reap_stale_runs(self.client, every_experiment(self.client))  # processes killed
         tags = {**self.tags, **owner_tags()}
         run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
