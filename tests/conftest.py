@@ -110,6 +110,16 @@ def _wait_for_store(uri: str, proc: subprocess.Popen, deadline: float) -> None:
         time.sleep(0.1)
 
 
+def store_client(uri: str, proc: subprocess.Popen):
+    """An ``MlflowClient`` on the store *proc* is creating, once it exists: MLflow's client
+    opens its store at once, and on a new sqlite file that means running the schema migration
+    concurrently with the process's own (which then fails: ``table ... already exists``)."""
+    from mlflow.tracking import MlflowClient
+
+    _wait_for_store(uri, proc, time.monotonic() + 120)
+    return MlflowClient(uri)
+
+
 def wait_for_steps(
     client, proc: subprocess.Popen, steps: int, experiment: str = "qml-entanglement"
 ) -> str:

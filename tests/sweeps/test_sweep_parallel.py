@@ -13,7 +13,7 @@ import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import run_train, start_train
+from tests.conftest import run_train, start_train, store_client
 from tests.sweeps.conftest import TINY, run_sweep, sweep_record, sweep_runs
 
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, Mlflo
     """Two endless jobs on two joblib workers, once both have logged 5 epochs."""
     proc = _start_sweep(store_uri, tmp_path, "seed=0,1", "trainer.epochs=1000000")
     deadline = time.monotonic() + 180
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     while time.monotonic() < deadline:
         time.sleep(0.5)
         if not (tmp_path / "sweep" / "sweep.json").exists():
@@ -157,7 +157,7 @@ def test_a_killed_worker_does_not_abort_the_sweep(store_uri, tmp_path):
     Also the test's own client no longer races the sweep's creation of the store."""
     log = tmp_path / "output.log"
     proc = _start_sweep(store_uri, tmp_path, "seed=0,1,2,3", "trainer.epochs=1000", output=log)
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     deadline, victim = time.monotonic() + 180, None
     while victim is None and time.monotonic() < deadline:
         time.sleep(0.3)

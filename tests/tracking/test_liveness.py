@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from mlflow.tracking import MlflowClient
 
 from qml_entanglement.tracking.liveness import (
     HOST_TAG,
@@ -18,7 +17,14 @@ from qml_entanglement.tracking.liveness import (
     owner_tags,
     reap_stale_runs,
 )
-from tests.conftest import ROOT, clean_env, run_train, start_logged, wait_for_steps
+from tests.conftest import (
+    ROOT,
+    clean_env,
+    run_train,
+    start_logged,
+    store_client,
+    wait_for_steps,
+)
 
 
 def test_owner_liveness_of_this_a_dead_and_a_foreign_process():
@@ -60,7 +66,7 @@ def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri, tmp_path)
         f"tracking.uri={store_uri}",
         output_file=tmp_path / "output.log",
     )
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     try:
         run_id = wait_for_steps(client, proc, 3, "killed")
     finally:
@@ -94,7 +100,7 @@ def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_compa
         output_file=tmp_path / "output.log",
         start_new_session=True,
     )
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     try:
         wait_for_steps(client, proc, 3, "killed-sweep")
     finally:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from .uri import (
 )
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"
+CREATION_ATTEMPTS = 3  # tries, 2 s apart, while another program migrates a new store
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
@@ -112,19 +114,31 @@ def ensure_store(uri: str) -> MlflowClient:
     preflight(uri)
     if _store_exists(uri):
         return MlflowClient(tracking_uri=uri)
-    try:
-        with _store_lock(uri):
-            db = sqlite_path(uri)
-            if db is not None and not (db.exists() and db.stat().st_size):
-                _create_sqlite(db)
-            client = MlflowClient(tracking_uri=uri)
-            client.search_experiments(max_results=1)  # creates / migrates the schema
-            if db is not None:
-                _ready_marker(db).touch()
-    except Exception as error:  # a corrupted database, a server gone since the preflight, ...
-        raise StoreUnavailable(
-            f"tracking store {redact(uri)} cannot be opened ({error_summary(error)})"
-        ) from None
+    for attempt in range(CREATION_ATTEMPTS):
+        try:
+            with _store_lock(uri):
+                return _open_new_store(uri)
+        except Exception as error:  # a corrupted database, a server gone since the preflight
+            # another program (an MLflow UI, a client) migrating the same new file meanwhile
+            racing = "already exists" in str(error) and attempt + 1 < CREATION_ATTEMPTS
+            if not racing:
+                raise StoreUnavailable(
+                    f"tracking store {redact(uri)} cannot be opened ({error_summary(error)})"
+                ) from None
+            time.sleep(2.0)
+    raise AssertionError("unreachable")
+
+
+def _open_new_store(uri: str) -> MlflowClient:
+    """A client for a store not yet marked complete: created (sqlite: atomically) or migrated
+    by MLflow, then marked."""
+    db = sqlite_path(uri)
+    if db is not None and not (db.exists() and db.stat().st_size):
+        _create_sqlite(db)
+    client = MlflowClient(tracking_uri=uri)
+    client.search_experiments(max_results=1)  # creates / migrates the schema
+    if db is not None:
+        _ready_marker(db).touch()
     return client
 
 
