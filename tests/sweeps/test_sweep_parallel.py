@@ -195,8 +195,8 @@ def test_sigkill_of_a_joblib_launcher_leaves_no_worker_and_the_next_run_closes_t
 ):
     """Issue 27.8: after `kill -9` of the launcher alone, loky workers and resource trackers
     were alive 43 s later and the parent run stayed RUNNING. Now the workers end with their
-    launcher (their runs FAILED, data kept), and the next run on the store, in another
-    experiment, closes the parent FAILED (killed). The 60 s bound is a hang detector."""
+    launcher, and the next run on the store, in another experiment, closes the parent FAILED
+    (killed) and any job run still open. The 60 s bound is a hang detector."""
     proc, client = _start_long_sweep(store_uri, tmp_path)
     proc.send_signal(signal.SIGKILL)  # the launcher alone, as the OOM killer would
     proc.communicate(timeout=60)
@@ -206,12 +206,14 @@ def test_sigkill_of_a_joblib_launcher_leaves_no_worker_and_the_next_run_closes_t
     left = [(p.pid, p.cmdline()[-3:]) for p in _session_processes(proc.pid)]
     assert not left  # no worker, no resource tracker
     record = sweep_record(tmp_path / "sweep")
-    parent, children = sweep_runs(store_uri, record["sweep_id"])
-    for run in children:  # closed by their own workers, every epoch kept
-        assert run.info.status == "FAILED", run.data.tags
-        assert run.data.tags["failure_reason"] in ("interrupted", "killed")
+    parent, _ = sweep_runs(store_uri, record["sweep_id"])
     assert parent.info.status == "RUNNING"  # its launcher could not close it
     done = run_train(*TINY, "tracking.experiment=elsewhere", f"tracking.uri={store_uri}")
     assert done.returncode == 0, done.stderr[-3000:]
-    parent = client.get_run(parent.info.run_id)
+    parent, children = sweep_runs(store_uri, record["sweep_id"])
     assert (parent.info.status, parent.data.tags["failure_reason"]) == ("FAILED", "killed")
+    # closed by their own workers (interrupted), or, if a worker's grace ran out before its
+    # run was closed (figures under load), by the next run (killed): never left RUNNING
+    for run in children:
+        assert run.info.status == "FAILED", run.data.tags
+        assert run.data.tags["failure_reason"] in ("interrupted", "killed")
