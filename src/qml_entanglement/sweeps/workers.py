@@ -31,7 +31,7 @@ from omegaconf import DictConfig, OmegaConf
 JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
 ENV_LAUNCHER_PID = "QML_SWEEP_LAUNCHER_PID"
 WATCH_SECONDS = 0.5  # how often a worker checks that its launcher lives
-ORPHAN_GRACE_SECONDS = 10.0  # an orphaned worker's run closes within this, then it exits
+ORPHAN_GRACE_SECONDS = 30.0  # an orphaned worker's run closes within this, then it exits
 _watching = False
 
 
