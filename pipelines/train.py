@@ -6,12 +6,14 @@ python pipelines/train.py -m sweep=study hydra/launcher=joblib hydra.launcher.n_
 
 Exit status 2: a config mistake, whether Hydra (unknown key or option, wrong type) or our checks
 catch it; 3: the tracking store cannot be reached or written (both one line, before any run is
-created). Heavy imports happen inside ``main``: the process that only
+created); 130: Ctrl-C or SIGTERM (one line: what was kept, the run's id and link). Heavy
+imports happen inside ``main``: the process that only
 launches a sweep never pays them, and each worker pays them once for all the jobs it runs.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import hydra
@@ -20,6 +22,13 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 
 from qml_entanglement.config.mistakes import report_mistakes  # registers the config options
+
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
+NOTHING = "interrupted before the run was created: nothing was stored"
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"received signal {signum}")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train")
@@ -45,9 +54,13 @@ def main(cfg: DictConfig):
         start_writer()  # imports MLflow in its own process while this one imports the rest
     from qml_entanglement.tracking.uri import StoreUnavailable
     from qml_entanglement.training import run_experiment
+    from qml_entanglement.training.run import RunInterrupted
 
     try:
         summary = run_experiment(cfg, overrides, progress=True)
+    except KeyboardInterrupt as exc:  # RunInterrupted says what was kept
+        print(str(exc) if isinstance(exc, RunInterrupted) else NOTHING, file=sys.stderr)
+        sys.exit(INTERRUPTED)
     except ConfigError as exc:
         print(f"error: invalid config: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -58,4 +71,14 @@ def main(cfg: DictConfig):
 
 
 if __name__ == "__main__":
-    report_mistakes(main)
+    # Ctrl-C and SIGTERM are never ignored (a shell starts background jobs with SIGINT
+    # ignored) and end in one line; a run installs its own handlers while it is open, a sweep
+    # its own (it prints its summary at exit)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        report_mistakes(main)
+    except KeyboardInterrupt:  # while composing or importing, before any run exists
+        if not {"-m", "--multirun"} & set(sys.argv):
+            print(NOTHING, file=sys.stderr)
+        sys.exit(INTERRUPTED)

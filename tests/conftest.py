@@ -80,18 +80,64 @@ def start_train(*overrides: str, **kwargs) -> subprocess.Popen:
     )
 
 
+def process_output(proc: subprocess.Popen) -> str:
+    """The tail of what *proc* wrote to the file named by its ``output_file`` attribute (set
+    by tests that send its output there), for assertion messages."""
+    path = getattr(proc, "output_file", None)
+    return Path(path).read_text(errors="replace")[-3000:] if path else "(output not kept)"
+
+
+def start_logged(*overrides: str, output_file: Path, **kwargs) -> subprocess.Popen:
+    """:func:`start_train` with stdout and stderr to *output_file* (see :func:`process_output`)."""
+    with open(output_file, "w") as out:
+        proc = start_train(*overrides, stdout=out, stderr=subprocess.STDOUT, **kwargs)
+    proc.output_file = output_file  # type: ignore[attr-defined]
+    return proc
+
+
+def _wait_for_store(uri: str, proc: subprocess.Popen, deadline: float) -> None:
+    """Wait until the process has created a local sqlite store completely (its ``.ready``
+    marker): a client that opens the file earlier would run MLflow's schema migration
+    concurrently with the process's own, and one of the two fails."""
+    if not uri.startswith("sqlite:///"):
+        return
+    marker = Path(uri[len("sqlite:///") :] + ".ready")
+    while not marker.exists():
+        assert proc.poll() is None, (
+            f"the training process ended early ({proc.returncode}): {process_output(proc)}"
+        )
+        assert time.monotonic() < deadline, f"no store within 120 s: {process_output(proc)}"
+        time.sleep(0.1)
+
+
+def store_client(uri: str, proc: subprocess.Popen):
+    """An ``MlflowClient`` on the store *proc* is creating, once it exists: MLflow's client
+    opens its store at once, and on a new sqlite file that means running the schema migration
+    concurrently with the process's own (which then fails: ``table ... already exists``)."""
+    from mlflow.tracking import MlflowClient
+
+    _wait_for_store(uri, proc, time.monotonic() + 120)
+    return MlflowClient(uri)
+
+
 def wait_for_steps(
     client, proc: subprocess.Popen, steps: int, experiment: str = "qml-entanglement"
 ) -> str:
     """Id of the first training run (not a sweep parent) of *experiment* once it has stored
-    *steps* loss values; fails if *proc* ends first or nothing comes within 120 s."""
+    *steps* loss values; fails, with the process's output if kept (:func:`start_logged`), if
+    *proc* ends first or nothing comes within 120 s. Opens the store only once it exists."""
     deadline = time.monotonic() + 120
+    _wait_for_store(client.tracking_uri, proc, deadline)
     while time.monotonic() < deadline:
-        assert proc.poll() is None, f"the training process ended early ({proc.returncode})"
+        assert proc.poll() is None, (
+            f"the training process ended early ({proc.returncode}): {process_output(proc)}"
+        )
         found = client.get_experiment_by_name(experiment)
         runs = client.search_runs([found.experiment_id]) if found is not None else []
         runs = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
         if runs and len(client.get_metric_history(runs[0].info.run_id, "loss")) >= steps:
             return runs[0].info.run_id
         time.sleep(0.2)
-    raise AssertionError(f"no run of {experiment} stored {steps} steps within 120 s")
+    raise AssertionError(
+        f"no run of {experiment} stored {steps} steps within 120 s: {process_output(proc)}"
+    )

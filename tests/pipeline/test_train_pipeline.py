@@ -171,9 +171,13 @@ def test_interrupt_marks_run_failed_and_keeps_logged_epochs(store_uri, writer):
             pass
     assert logged >= 20, proc.poll()
     os.killpg(proc.pid, signal.SIGINT)
-    proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    _, stderr = proc.communicate(timeout=60)
     client, run = only_run(store_uri)
+    assert proc.returncode == 130, stderr[-3000:]  # was 1, with a 40-44 line traceback
+    lines = [x for x in stderr.splitlines() if x.strip()]
+    assert len(lines) == 1, stderr[-3000:]
+    assert lines[0].startswith(f"interrupted: run {run.info.run_id} FAILED"), lines
+    assert "steps and artifacts kept" in lines[0] and run.info.run_id in lines[0].split()[-1]
     assert run.info.status == "FAILED"
     assert run.data.tags["failure_reason"] == "interrupted"
     steps, _ = history(client, run.info.run_id, "loss")

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import psutil
@@ -76,3 +77,29 @@ def test_a_server_killed_mid_run_fails_fast_keeps_everything_and_uploads_later(
     assert stored == history["epoch"].tolist()  # every epoch of history.csv, no gap
     assert "history.csv" in {a.path for a in client.list_artifacts(run_id)}
     assert not folder.exists()
+
+
+def test_a_server_killed_while_the_run_is_set_up_is_one_line_exit_3(tracking_server, tmp_path):
+    """Issue 27.3: killed 0.3 s after `training:` (the run being created and its params logged)
+    gave exit 1 and 145 lines of chained tracebacks."""
+    uri = tracking_server(f"sqlite:///{tmp_path / 'server.db'}")
+    work = tmp_path / "work"
+    work.mkdir()
+    log = tmp_path / "stderr.log"
+    proc = start_train(
+        "trainer.epochs=1000000",
+        f"tracking.uri={uri}",
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=open(log, "w"),  # noqa: SIM115
+        text=True,
+    )
+    for line in proc.stdout:
+        if "training:" in line:
+            break
+    time.sleep(0.3)
+    _kill_server(uri)
+    proc.stdout.read()
+    assert proc.wait(timeout=120) == 3, log.read_text()[-3000:]
+    lines = [x for x in log.read_text().splitlines() if x.strip()]
+    assert len(lines) == 1 and "tracking store" in lines[0], lines[:20]

@@ -7,12 +7,13 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.conftest import start_train
+from tests.conftest import run_train, start_train, store_client
 from tests.sweeps.conftest import TINY, run_sweep, sweep_record, sweep_runs
 
 pytestmark = pytest.mark.slow
@@ -71,7 +72,7 @@ def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, Mlflo
     """Two endless jobs on two joblib workers, once both have logged 5 epochs."""
     proc = _start_sweep(store_uri, tmp_path, "seed=0,1", "trainer.epochs=1000000")
     deadline = time.monotonic() + 180
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     while time.monotonic() < deadline:
         time.sleep(0.5)
         if not (tmp_path / "sweep" / "sweep.json").exists():
@@ -88,8 +89,12 @@ def _start_long_sweep(store_uri: str, tmp_path) -> tuple[subprocess.Popen, Mlflo
     raise AssertionError("the sweep never got going")
 
 
-def _start_sweep(store_uri: str, tmp_path, *overrides: str) -> subprocess.Popen:
-    """A sweep on 2 joblib workers in its own session, its output to be read by the test."""
+def _start_sweep(
+    store_uri: str, tmp_path, *overrides: str, output: Path | None = None
+) -> subprocess.Popen:
+    """A sweep on 2 joblib workers in its own session, its output to be read by the test
+    (or written to *output*)."""
+    sink = open(output, "w") if output is not None else subprocess.PIPE  # noqa: SIM115
     return start_train(
         "-m",
         "hydra/launcher=joblib",
@@ -99,7 +104,7 @@ def _start_sweep(store_uri: str, tmp_path, *overrides: str) -> subprocess.Popen:
         "tracking.flush_seconds=0.2",
         f"tracking.uri={store_uri}",
         text=True,
-        stdout=subprocess.PIPE,
+        stdout=sink,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
@@ -141,27 +146,74 @@ def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, t
 
 def test_a_killed_worker_does_not_abort_the_sweep(store_uri, tmp_path):
     """SIGKILL one joblib worker mid-job: the jobs without a record are launched again and
-    the sweep finishes them all; the killed job's first run is closed FAILED."""
-    proc = _start_sweep(store_uri, tmp_path, "seed=0,1,2,3", "trainer.epochs=400")
-    client = MlflowClient(store_uri)
+    the sweep finishes them all; the killed job's first run is closed FAILED.
+
+    Issue 26.7: under load this once ended "exit 0 with 3 of 4 runs finished". The explanation
+    consistent with exit 0 (no job missing or failed, so the 4th was SKIPPED; not reproduced
+    here): the victim was picked as a RUNNING run (400 epochs of a few ms) and killed a
+    moment later, by when its run could have FINISHED; the relaunched job then found that run
+    finished and recorded it SKIPPED (no work lost, but not 4 finished). The victim is now
+    picked in its first tenth of a longer job, and the outcome checked for the run it was.
+    Also the test's own client no longer races the sweep's creation of the store."""
+    log = tmp_path / "output.log"
+    proc = _start_sweep(store_uri, tmp_path, "seed=0,1,2,3", "trainer.epochs=1000", output=log)
+    client = store_client(store_uri, proc)
     deadline, victim = time.monotonic() + 180, None
     while victim is None and time.monotonic() < deadline:
         time.sleep(0.3)
+        if not Path(store_uri[len("sqlite:///") :] + ".ready").exists():
+            continue
         with contextlib.suppress(Exception):
             experiment = client.get_experiment_by_name("qml-entanglement").experiment_id
             runs = client.search_runs([experiment], "attributes.status = 'RUNNING'")
-            training = [r for r in runs if r.data.tags.get("sweep_role") != "parent"]
-            if training and len(client.get_metric_history(training[0].info.run_id, "loss")) > 3:
-                victim = int(training[0].data.tags["owner.pid"])
-    assert victim is not None
+            for run in (r for r in runs if r.data.tags.get("sweep_role") != "parent"):
+                if 3 < len(client.get_metric_history(run.info.run_id, "loss")) < 100:
+                    victim, victim_run = int(run.data.tags["owner.pid"]), run.info.run_id
+                    break
+    assert victim is not None, log.read_text()[-3000:]
     os.kill(victim, signal.SIGKILL)
-    output, _ = proc.communicate(timeout=400)
+    proc.wait(timeout=400)
+    output = log.read_text()
     assert proc.returncode == 0, output[-3000:]
     record = sweep_record(tmp_path / "sweep")
-    assert record["counts"]["finished"] == 4 and record["counts"]["missing"] == 0
+    counts = record["counts"]
+    assert counts["missing"] == 0 and counts["failed"] == 0, output[-3000:]
+    killed_run = client.get_run(victim_run)
+    if killed_run.info.status == "FINISHED":  # the kill came after its last step after all
+        assert counts["finished"] == 3 and counts["skipped"] == 1, counts
+    else:
+        assert counts["finished"] == 4, (counts, output[-3000:])
+        assert killed_run.data.tags["failure_reason"] == "killed"
     _, children = sweep_runs(store_uri, record["sweep_id"])
     statuses = sorted(r.info.status for r in children)
     assert statuses.count("FINISHED") == 4
-    killed = [r for r in children if r.info.status == "FAILED"]
-    assert killed and all(r.data.tags["failure_reason"] == "killed" for r in killed)
     assert "RUNNING" not in statuses
+
+
+def test_sigkill_of_a_joblib_launcher_leaves_no_worker_and_the_next_run_closes_the_sweep(
+    store_uri, tmp_path
+):
+    """Issue 27.8: after `kill -9` of the launcher alone, loky workers and resource trackers
+    were alive 43 s later and the parent run stayed RUNNING. Now the workers end with their
+    launcher, and the next run on the store, in another experiment, closes the parent FAILED
+    (killed) and any job run still open. The 60 s bound is a hang detector."""
+    proc, client = _start_long_sweep(store_uri, tmp_path)
+    proc.send_signal(signal.SIGKILL)  # the launcher alone, as the OOM killer would
+    proc.communicate(timeout=60)
+    deadline = time.monotonic() + 60
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = [(p.pid, p.cmdline()[-3:]) for p in _session_processes(proc.pid)]
+    assert not left  # no worker, no resource tracker
+    record = sweep_record(tmp_path / "sweep")
+    parent, _ = sweep_runs(store_uri, record["sweep_id"])
+    assert parent.info.status == "RUNNING"  # its launcher could not close it
+    done = run_train(*TINY, "tracking.experiment=elsewhere", f"tracking.uri={store_uri}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    parent, children = sweep_runs(store_uri, record["sweep_id"])
+    assert (parent.info.status, parent.data.tags["failure_reason"]) == ("FAILED", "killed")
+    # closed by their own workers (interrupted), or, if a worker's grace ran out before its
+    # run was closed (figures under load), by the next run (killed): never left RUNNING
+    for run in children:
+        assert run.info.status == "FAILED", run.data.tags
+        assert run.data.tags["failure_reason"] in ("interrupted", "killed")

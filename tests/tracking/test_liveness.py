@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-from mlflow.tracking import MlflowClient
 
 from qml_entanglement.tracking.liveness import (
     HOST_TAG,
@@ -18,7 +17,14 @@ from qml_entanglement.tracking.liveness import (
     owner_tags,
     reap_stale_runs,
 )
-from tests.conftest import ROOT, clean_env, run_train, start_train, wait_for_steps
+from tests.conftest import (
+    ROOT,
+    clean_env,
+    run_train,
+    start_logged,
+    store_client,
+    wait_for_steps,
+)
 
 
 def test_owner_liveness_of_this_a_dead_and_a_foreign_process():
@@ -51,15 +57,16 @@ def test_reap_closes_only_runs_whose_owner_is_gone(store_uri):
 
 
 @pytest.mark.integration
-def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri):
-    proc = start_train(
+def test_sigkill_of_an_inline_run_is_failed_by_the_next_run(store_uri, tmp_path):
+    proc = start_logged(
         "tracking.writer=inline",
         "tracking.flush_seconds=0",
         "trainer.epochs=100000",
         "tracking.experiment=killed",
         f"tracking.uri={store_uri}",
+        output_file=tmp_path / "output.log",
     )
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     try:
         run_id = wait_for_steps(client, proc, 3, "killed")
     finally:
@@ -81,7 +88,7 @@ def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_compa
     store_uri, tmp_path
 ):
     env = clean_env()
-    proc = start_train(
+    proc = start_logged(
         "-m",
         "seed=0,1",
         "trainer.epochs=100000",
@@ -90,9 +97,10 @@ def test_sigkill_of_a_sweep_launcher_leaves_nothing_running_after_the_next_compa
         "tracking.experiment=killed-sweep",
         f"tracking.uri={store_uri}",
         f"hydra.sweep.dir={tmp_path / 'sweep'}",
+        output_file=tmp_path / "output.log",
         start_new_session=True,
     )
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     try:
         wait_for_steps(client, proc, 3, "killed-sweep")
     finally:

@@ -14,7 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare.histories import local_artifact_dir
-from tests.conftest import start_train, wait_for_steps
+from tests.conftest import start_train, store_client, wait_for_steps
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ def _stored_equals_history(client: MlflowClient, run_id: str) -> int:
 def test_ctrl_c_twice_ends_failed_interrupted_with_every_epoch_stored(store_uri, delay):
     proc = _start(store_uri, "trainer.epochs=1000000", "tracking.flush_seconds=0")
     writer = _writer(proc)
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     run_id = wait_for_steps(client, proc, 20)
     proc.send_signal(signal.SIGINT)
     time.sleep(delay)
@@ -73,7 +73,7 @@ def test_ctrl_c_twice_ends_failed_interrupted_with_every_epoch_stored(store_uri,
 def test_ctrl_c_three_times_while_the_writer_stalls(store_uri):
     proc = _start(store_uri, "trainer.epochs=1000000", "tracking.flush_seconds=0")
     writer = _writer(proc)
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     run_id = wait_for_steps(client, proc, 20)
     writer.suspend()  # SIGSTOP: its pipe fills while training goes on
     time.sleep(1.0)
@@ -95,7 +95,7 @@ def test_a_stopped_writer_never_blocks_training(store_uri, resume_after):
     """SIGSTOP the writer for 2 s, or for good: the run still finishes with every epoch."""
     proc = _start(store_uri, "trainer.epochs=1500", "tracking.flush_seconds=0")
     writer = _writer(proc)
-    client = MlflowClient(store_uri)
+    client = store_client(store_uri, proc)
     run_id = wait_for_steps(client, proc, 5)
     writer.suspend()
     if resume_after is not None:

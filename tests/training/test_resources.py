@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import resource
+import subprocess
+import sys
+
 import psutil
 import pytest
 from mlflow.tracking import MlflowClient
@@ -39,3 +43,65 @@ def test_a_run_too_large_for_memory_exits_2_before_any_run_exists(qubits, store_
     client = MlflowClient(store_uri)
     experiment = client.get_experiment_by_name("qml-entanglement")
     assert experiment is None or not client.search_runs([experiment.experiment_id])
+
+
+# ----------------------------------------------------------- generating ad hoc data (issue 27.1)
+_TRACED = """
+import sys, tracemalloc
+from qml_entanglement.data.datasets import load_ad_hoc
+kw = dict(gap=0.0, seed=0, sampling_method="hypercube", divisions=10)
+load_ad_hoc(num_features=2, training_size=2, test_size=1, **kw)  # imports outside the trace
+tracemalloc.start()
+load_ad_hoc(num_features=int(sys.argv[1]), training_size=int(sys.argv[2]), test_size=1, **kw)
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def test_ad_hoc_estimate_bounds_the_generators_traced_peak():
+    """Oracle: tracemalloc's peak of qiskit's generator itself (numpy reports its buffers)."""
+    from qml_entanglement.config.memory import ad_hoc_bytes
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _TRACED, "6", "19"], capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    peak, estimate = int(proc.stdout.split()[-1]), ad_hoc_bytes(6, 20)
+    assert 0.8 * estimate <= peak <= estimate, (peak, estimate)
+
+
+def test_ad_hoc_at_eight_features_allocates_the_32_gib_hadamard_the_estimate_names():
+    """Oracle: numpy's own refusal under an 8 GiB address-space limit names the array."""
+    from qml_entanglement.config.memory import GIB, ad_hoc_bytes
+
+    limit = 8 * GIB
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _TRACED, "8", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        preexec_fn=limited,
+    )
+    assert proc.returncode != 0 and "Unable to allocate 32.0 GiB" in proc.stderr, proc.stderr
+    assert 32 * GIB <= ad_hoc_bytes(8, 2) < 32.1 * GIB
+
+
+def test_ad_hoc_too_large_to_generate_exits_2_in_one_line_with_nothing_created(tmp_path):
+    store = tmp_path / "store" / "mlflow.db"
+    proc = run_train(
+        "dataset=ad_hoc",
+        "dataset.num_features=30",
+        "dataset.sampling_method=hypercube",
+        "trainer.epochs=2",
+        f"tracking.uri=sqlite:///{store}",
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and "generating the ad hoc data needs about" in lines[0], proc.stderr
+    assert "use dataset.num_features <= " in lines[0]
+    assert not store.parent.exists()
+    assert "starting" not in proc.stdout  # refused while validating, before any import

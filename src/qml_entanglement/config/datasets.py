@@ -13,6 +13,7 @@ from typing import ClassVar
 from omegaconf import SI
 
 from .fields import ConfigError, setting
+from .memory import ad_hoc_problem
 from .store import option
 
 PI = math.pi
@@ -72,6 +73,9 @@ class AdHoc:
                 f"dataset.num_features={self.num_features} needs dataset.sampling_method="
                 "hypercube; qiskit's grid sampling of ad hoc data supports 2 and 3 features"
             )
+        problem = ad_hoc_problem(self.num_features, self.training_size + self.test_size)
+        if problem:
+            raise ConfigError(problem)
 
 
 @option("dataset", "blobs")

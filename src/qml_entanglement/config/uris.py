@@ -8,6 +8,7 @@ everything that is logged, printed or stored. Whether the store behind a URI can
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlsplit
 
@@ -48,6 +49,11 @@ def uri_problem(uri: str) -> str | None:
         return f"{redact(uri)!r} has no scheme; {hint}"
     if scheme not in SCHEMES:
         return f"{redact(uri)!r} has scheme {scheme!r}, not one of {', '.join(SCHEMES)}; {hint}"
+    if scheme == "file" and os.environ.get("MLFLOW_ALLOW_FILE_STORE", "").lower() != "true":
+        return (
+            f"{redact(uri)!r}: MLflow 3 refuses its file store (maintenance mode); use "
+            "sqlite:///path/to/mlflow.db (`mlflow migrate-filestore` converts an existing one)"
+        )
     if scheme == "sqlite" and not uri.startswith("sqlite:///"):
         return f"{uri!r} must start with sqlite:/// (three slashes, then the file's path)"
     if scheme in ("http", "https", *DEFAULT_PORTS) and not urlsplit(uri).hostname:

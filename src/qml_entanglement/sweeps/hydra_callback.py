@@ -46,7 +46,7 @@ from .outcomes import (
     progress_line,
     read_outcomes,
 )
-from .workers import joblib_settings, start_warm_workers, uses_joblib
+from .workers import ENV_LAUNCHER_PID, joblib_settings, start_warm_workers, uses_joblib
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +133,7 @@ class SweepCallback(Callback):
                 ENV_STARTED: f"{self._state['started']:.3f}",
                 # one engine thread per job: the sweep's workers already fill the cores
                 "QML_ENGINE_THREADS": "1",
+                ENV_LAUNCHER_PID: str(os.getpid()),  # workers end with their launcher
             },
         )
         self._write_record(status="RUNNING")

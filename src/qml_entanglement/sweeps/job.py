@@ -11,6 +11,7 @@ sweep.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from omegaconf import DictConfig
@@ -39,6 +40,9 @@ def _process_start() -> float:
 def run_sweep_job(cfg: DictConfig, overrides: list[str]) -> dict:
     """Train ``cfg`` as one job of a sweep; return its :class:`JobOutcome` as a dict."""
     global _JOBS_IN_PROCESS
+    from .workers import ENV_LAUNCHER_PID, die_with_launcher
+
+    die_with_launcher(int(os.environ.get(ENV_LAUNCHER_PID) or 0))  # Hydra's env_set, this job
     started = time.time()
     tic = time.perf_counter()
     _JOBS_IN_PROCESS += 1

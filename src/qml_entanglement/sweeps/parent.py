@@ -91,9 +91,9 @@ class ParentRun:
         process) lets a later run, sweep or comparison close the parent if the launcher is
         killed; runs of earlier sweeps whose process is gone are closed first.
         """
-        from ..tracking.liveness import reap_stale_runs
+        from ..tracking.liveness import every_experiment, reap_stale_runs
 
-        reap_stale_runs(self.client, [self.experiment_id])
+        reap_stale_runs(self.client, every_experiment(self.client))
         found = self.client.search_runs(
             [self.experiment_id],
             filter_string=f"tags.sweep_id = '{self.sweep_id}' and tags.sweep_role = 'parent'",

@@ -20,12 +20,19 @@ ends them at once; every job has returned and written its record by then.
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import threading
+import time
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+ENV_LAUNCHER_PID = "QML_SWEEP_LAUNCHER_PID"
+WATCH_SECONDS = 0.5  # how often a worker checks that its launcher lives
+ORPHAN_GRACE_SECONDS = 30.0  # an orphaned worker's run closes within this, then it exits
+_watching = False
 
 
 def uses_joblib(config: DictConfig) -> bool:
@@ -43,11 +50,37 @@ def joblib_settings(config: DictConfig) -> dict[str, Any]:
     return joblib_parallel_settings(settings)
 
 
-def _warm_up(tracking_uri: str | None) -> int:
-    """What a worker's first job would otherwise pay: the training stack's imports and the
-    tracking store's client (MLflow caches it per process and URI)."""
-    import os
+def die_with_launcher(launcher_pid: int) -> bool:
+    """In a worker process of the sweep launched by *launcher_pid*: end with the launcher.
 
+    A launcher killed outright (SIGKILL, out of memory) cannot end its joblib workers, which
+    would train on (and loky's resource tracker with them) for minutes. A daemon thread checks
+    every ``WATCH_SECONDS`` that the launcher is still this process's parent; once it is gone
+    it sends this process SIGTERM (a run in progress closes FAILED, ``interrupted``, its data
+    kept) and exits after ``ORPHAN_GRACE_SECONDS`` at the latest. Only for a process whose
+    parent is the launcher (the basic launcher runs jobs in itself); started once; True if
+    this process is watched."""
+    global _watching
+    if _watching or launcher_pid <= 1 or os.getppid() != launcher_pid:
+        return _watching
+
+    def watch() -> None:
+        while os.getppid() == launcher_pid:
+            time.sleep(WATCH_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(ORPHAN_GRACE_SECONDS)
+        os._exit(1)
+
+    _watching = True
+    threading.Thread(target=watch, name="watch-launcher", daemon=True).start()
+    return True
+
+
+def _warm_up(tracking_uri: str | None, launcher_pid: int = 0) -> int:
+    """What a worker's first job would otherwise pay: the training stack's imports and the
+    tracking store's client (MLflow caches it per process and URI); and the worker's watch on
+    its launcher (:func:`die_with_launcher`)."""
+    die_with_launcher(launcher_pid)
     import qml_entanglement.sweeps.job  # noqa: F401
     import qml_entanglement.training.run  # noqa: F401
     from qml_entanglement.tracking import ensure_store, resolve_tracking_uri
@@ -72,7 +105,8 @@ def start_warm_workers(config: DictConfig, tracking_uri: str | None) -> threadin
         n_jobs = settings.get("n_jobs") or 1
         workers = cpu_count() if n_jobs < 0 else n_jobs
         with contextlib.suppress(Exception):  # a head start only: the launcher starts its own
-            Parallel(**settings)(delayed(_warm_up)(tracking_uri) for _ in range(workers))
+            launcher = os.getpid()
+            Parallel(**settings)(delayed(_warm_up)(tracking_uri, launcher) for _ in range(workers))
 
     thread = threading.Thread(target=warm, name="prewarm-sweep-workers", daemon=True)
     thread.start()

@@ -46,6 +46,12 @@ def owner_alive(tags: dict[str, str]) -> bool | None:
         return False
 
 
+def every_experiment(client) -> list[str]:
+    """Ids of the store's active experiments: a run or sweep closes the dead runs of the whole
+    store (a killed sweep's parent may sit in another experiment than the next run)."""
+    return [e.experiment_id for e in client.search_experiments()]
+
+
 def reap_stale_runs(client, experiment_ids: Iterable[str]) -> list[str]:
     """Mark FAILED every RUNNING run of *experiment_ids* whose owner on this host is gone.
 

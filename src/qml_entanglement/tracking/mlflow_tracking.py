@@ -7,6 +7,7 @@ the training loop only sees a :class:`~qml_entanglement.training.callbacks.Callb
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +28,7 @@ from .run_identity import (
 )
 from .store import ensure_experiment, ensure_store, resolve_tracking_uri
 from .ui_links import run_link, view_hint
-from .uri import preflight, redact
+from .uri import StoreUnavailable, error_summary, preflight, redact
 from .writer import signals_deferred, start_writer, wants_writer
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ class MLflowTracking(Callback):
         self._tmp = tempfile.TemporaryDirectory(prefix="qml-run-")
         self.artifact_dir = Path(self._tmp.name)
         self.run: RunLogger | None = None
+        self._closed: RunLogger | None = None  # the run once closed (or failed to set up)
+        self._steps: int | None = None  # steps recorded when it closed
         self.experiment: Experiment | None = None
         self.summary: dict[str, Any] = {}
         self.timings = {"tracking": 0.0, "artifacts": 0.0}
@@ -103,8 +106,6 @@ class MLflowTracking(Callback):
 
     # --------------------------------------------------------------------------- callbacks
     def on_train_start(self, experiment: Experiment) -> None:
-        from .run_logger import RunLogger
-
         tic = time.perf_counter()
         self.experiment = experiment
         cfg = self.config
@@ -113,19 +114,44 @@ class MLflowTracking(Callback):
         tags = run_tags(
             cfg, self.overrides, experiment.model.tags(), experiment.entanglement_metrics
         )
-        self.run = RunLogger(
-            self.uri,
-            self.experiment_name,
-            self.name,
-            tags,
-            flush_seconds=self.flush_seconds,
-            writer=writer,
-        ).__enter__()
-        self.run.log_params(run_params(cfg))
         once = {**experiment.dataset.facts, **experiment.once}
-        if once:
-            self.run.log_final(once)
-        self.timings["tracking"] += time.perf_counter() - tic
+        try:
+            self._open_run(tags, writer, once)
+        finally:
+            self.timings["tracking"] += time.perf_counter() - tic
+
+    def _open_run(self, tags: dict[str, str], writer, once: dict[str, float]) -> None:
+        """Create the run and log its params: a store that fails meanwhile (a server killed,
+        a corrupted database) is :class:`StoreUnavailable` in one line, and a run already
+        created is closed (FAILED, or ``interrupted`` by a second Ctrl-C) before it goes on."""
+        from .run_logger import RunLogger
+
+        run = None
+        try:
+            run = RunLogger(
+                self.uri,
+                self.experiment_name,
+                self.name,
+                tags,
+                flush_seconds=self.flush_seconds,
+                writer=writer,
+            )
+            self.run = run.__enter__()
+            self.run.log_params(run_params(self.config))
+            if once:
+                self.run.log_final(once)
+        except BaseException as error:
+            self.run, self._closed = None, run
+            if run is not None and run.status == "RUNNING":
+                with contextlib.suppress(BaseException):
+                    run.__exit__(type(error), error, error.__traceback__)
+            if isinstance(error, StoreUnavailable) or not isinstance(error, Exception):
+                raise
+            which = f"run {run.run_id}" if run is not None and run.run_id else "the run"
+            raise StoreUnavailable(
+                f"tracking store {redact(self.uri)} failed while {which} was being set up "
+                f"({error_summary(error)})"
+            ) from None
 
     def on_epoch_end(self, step: int, metrics: dict[str, float]) -> None:
         self.run.log_epoch(step, metrics)
@@ -152,6 +178,7 @@ class MLflowTracking(Callback):
         finally:
             tic = time.perf_counter()
             info = (type(error), error, error.__traceback__) if error else (None, None, None)
+            self._closed, self._steps = self.run, len(result.history)
             try:
                 self.run.__exit__(*info)  # final flush and the run's status
             finally:
@@ -165,6 +192,21 @@ class MLflowTracking(Callback):
             "tracking_uri": self.uri,
             **(result.history[-1] if result.history else {}),
         }
+
+    def interrupt_note(self) -> str:
+        """What a Ctrl-C or SIGTERM left: nothing, or the run's id, status, what it kept and
+        its link (one line)."""
+        run = self._closed or self.run
+        if run is None or run.run_id is None:
+            return "interrupted before the run was created: nothing was stored"
+        link = run_link(self.uri, run.experiment_id, run.run_id)
+        if run.status == "FINISHED":  # every step and artifact was stored before the signal
+            kept = "FINISHED before the signal, all of it stored"
+        else:
+            steps = f"its {self._steps} steps" if self._steps is not None else "its params"
+            reason = "" if run.offline else " (failure_reason=interrupted)"
+            kept = f"{run.status}{reason}, {steps} and artifacts kept"
+        return f"interrupted: run {run.run_id} {kept}; view it: {view_hint(self.uri)} {link}"
 
     # ----------------------------------------------------------------------------- helpers
     def _log_artifacts(self, result: TrainResult, finished: bool) -> None:

@@ -25,9 +25,9 @@ from typing import Any
 
 from mlflow.entities import Metric, Param, RunTag
 
-from .liveness import owner_tags, reap_stale_runs
+from .liveness import every_experiment, owner_tags, reap_stale_runs
 from .store import ensure_experiment, ensure_store
-from .uri import StoreUnavailable, redact
+from .uri import StoreUnavailable, error_summary, redact
 from .writer import BATCH_METRICS, TAG_LIMIT, MetricWriter, Row, signals_deferred
 
 _BATCH_PARAMS = 100
@@ -71,41 +71,56 @@ class RunLogger:
         self.offline: str | None = None  # why the store was given up on, once it failed
         self._cut_short = False  # the failed store stopped training before its end
         self._unsent: list[Row] = []
+        self.status = "RUNNING"  # FINISHED or FAILED once closed
 
     # --------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> RunLogger:
-        reap_stale_runs(self.client, [self.experiment_id])  # runs whose process was killed
+        # first: a Ctrl-C while the run is being created is recorded and stops it at its first
+        # step (a second one raises here; ``__exit__`` then closes whatever exists)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            # outside the main thread signal handling stays with the host
+            with contextlib.suppress(ValueError):
+                self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
+        reap_stale_runs(self.client, every_experiment(self.client))  # processes killed
         tags = {**self.tags, **owner_tags()}
         run = self.client.create_run(self.experiment_id, run_name=self.run_name, tags=tags)
         self.run_id = run.info.run_id
         self.artifact_uri = run.info.artifact_uri
         if self.writer is not None:
             self.writer.open(self.uri, self.run_id)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            # outside the main thread signal handling stays with the host
-            with contextlib.suppress(ValueError):
-                self._previous_handlers[signum] = signal.signal(signum, self._on_signal)
         return self
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether SIGINT or SIGTERM arrived while this run was open."""
+        return self._stop_signal is not None
 
     def _on_signal(self, signum, frame) -> None:
         """First signal: stop at the next epoch boundary (never inside a store write).
         A second signal interrupts a long epoch at once. Once the run is stopping, further
-        signals wait: what follows (storing the last metrics, ``history.csv``) is short and
-        must not be cut."""
+        signals are only recorded: what follows (storing the last metrics, ``history.csv``,
+        closing the run) is short and must not be cut."""
         if self._stop_signal is not None and not self._stopping:
             self._stopping = True
             raise KeyboardInterrupt(f"received signal {signum} twice")
         self._stop_signal = self._stop_signal or signum
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        # Closing is short and bounded (the writer's sync has a deadline): further Ctrl-C or
-        # SIGTERM wait until the run is stored and closed, then take effect.
-        with signals_deferred():
-            for signum, handler in self._previous_handlers.items():
-                signal.signal(signum, handler)
+        """Store what is buffered and close the run: FINISHED, or FAILED when it raised or a
+        signal arrived before its status was written (``failure_reason=interrupted``, data
+        kept). Signals during closing are recorded, never raised; one that arrived while the
+        run was open raises ``KeyboardInterrupt`` once it is closed, even if it FINISHED."""
+        self._stopping = True
+        folder = None
+        try:
             store_error = self._close(exc_type, exc, tb)
             if self.offline is not None:
                 folder = self._save_unsent(exc_type)
+        finally:
+            with signals_deferred():
+                for signum, handler in self._previous_handlers.items():
+                    signal.signal(signum, handler)
+                self._previous_handlers.clear()
         if self.offline is not None:
             raise StoreUnavailable(
                 f"tracking store {redact(self.uri)} failed ({self.offline}); run {self.run_id}'s "
@@ -115,9 +130,13 @@ class RunLogger:
             ) from None
         if store_error is not None and exc_type is None:
             raise store_error
+        if exc_type is None and self.interrupted:
+            raise KeyboardInterrupt(f"received signal {self._stop_signal}")
         return False
 
     def _close(self, exc_type, exc, tb) -> Exception | None:
+        if self.run_id is None:  # interrupted before the run was created
+            return None
         store_error: Exception | None = None
         try:
             self.flush()
@@ -125,6 +144,7 @@ class RunLogger:
         except Exception as error:  # metrics could not be stored: the run cannot be FINISHED
             store_error = error
         if self.offline is not None:  # mark it FAILED if the store answers at all; never wait
+            self.status = "FAILED"
             with contextlib.suppress(Exception):
                 self.client.set_tag(self.run_id, "failure_reason", "store_unavailable")
                 self.client.set_terminated(self.run_id, "FAILED")
@@ -132,10 +152,14 @@ class RunLogger:
                 self.writer.close(self.run_id)
             return None
         try:
-            if exc_type is None and store_error is None:
+            if exc_type is None and store_error is None and not self.interrupted:
                 self.client.set_terminated(self.run_id, "FINISHED")
-            elif exc_type is None:
+                self.status = "FINISHED"
+            elif exc_type is None and store_error is not None:
                 self._mark_failed(type(store_error), store_error, store_error.__traceback__)
+            elif exc_type is None:  # a signal arrived after the last step
+                stop = KeyboardInterrupt(f"received signal {self._stop_signal}")
+                self._mark_failed(KeyboardInterrupt, stop, None)
             else:
                 self._mark_failed(exc_type, exc, tb)
         finally:
@@ -151,7 +175,11 @@ class RunLogger:
         self._write(leftover)
 
     def _mark_failed(self, exc_type, exc, tb) -> None:
-        reason = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "error"
+        """FAILED with the error as tag and ``error.txt``; ``failure_reason=interrupted`` when a
+        signal arrived (whatever it broke: a library may wrap the ``KeyboardInterrupt``)."""
+        self.status = "FAILED"
+        interrupted = issubclass(exc_type, KeyboardInterrupt) or self.interrupted
+        reason = "interrupted" if interrupted else "error"
         text = redact("".join(traceback.format_exception(exc_type, exc, tb)))
         try:
             message = redact(f"{exc_type.__name__}: {exc}")
@@ -230,11 +258,7 @@ class RunLogger:
         self._unsent.extend(rows)  # (the part stored before the failure is kept twice)
 
     def _go_offline(self, error: BaseException) -> None:
-        lines = [x.strip() for x in str(error).strip().splitlines() if x.strip()]
-        # SQLAlchemy puts its own boilerplate first: the driver's "(module.Error) what" line says
-        cause = next((x for x in lines if x.startswith("(") and "Error)" in x), None)
-        text = cause or (lines[0] if lines else "")
-        self.offline = redact(f"{type(error).__name__}: {text}")[:500]
+        self.offline = error_summary(error)
         if self.writer is not None:
             self.writer.broken = True  # its batches come back from sync, into the unsent file
 

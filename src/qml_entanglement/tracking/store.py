@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -22,15 +23,27 @@ from mlflow.tracking import MlflowClient
 
 from ..project_root import default_store_uri
 from .ui_links import EXPERIMENT_KIND_TAG, VIEW_TAG, ui_command, view_state
-from .uri import DEFAULT_PORTS, preflight
+from .uri import (
+    DEFAULT_PORTS,
+    StoreUnavailable,
+    credentials_to_environment,
+    error_summary,
+    preflight,
+    redact,
+)
 
 DEFAULT_URI = "sqlite:///mlruns/mlflow.db"  # relative to the project's root (make's folder)
+CREATION_ATTEMPTS = 3  # tries, 2 s apart, while another program migrates a new store
 
 
 def resolve_tracking_uri(uri: str | None = None) -> str:
     """``uri`` if given, else ``$MLFLOW_TRACKING_URI``, else the project's sqlite store
-    (:func:`qml_entanglement.project_root.default_store_uri`, whatever the current directory)."""
-    return uri or os.environ.get("MLFLOW_TRACKING_URI") or default_store_uri()
+    (:func:`qml_entanglement.project_root.default_store_uri`, whatever the current directory);
+    an http(s) URI's ``user:password@`` moved to MLflow's credential variables
+    (:func:`~qml_entanglement.tracking.uri.credentials_to_environment`)."""
+    return credentials_to_environment(
+        uri or os.environ.get("MLFLOW_TRACKING_URI") or default_store_uri()
+    )
 
 
 def sqlite_path(uri: str) -> Path | None:
@@ -86,6 +99,19 @@ def _store_exists(uri: str) -> bool:
     return db is not None and db.exists() and _ready_marker(db).exists()
 
 
+def _create_sqlite(db: Path) -> None:
+    """Create a new sqlite store's schema in a temporary file beside *db*, then rename it into
+    place: a creation cut short (Ctrl-C during MLflow's migrations, which take seconds) leaves
+    no half-made database behind (one whose next migration fails: ``table ... already
+    exists``)."""
+    partial = db.with_name(f".{db.name}.creating-{os.getpid()}")
+    try:
+        MlflowClient(tracking_uri=f"sqlite:///{partial}").search_experiments(max_results=1)
+        os.replace(partial, db)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def ensure_store(uri: str) -> MlflowClient:
     """Create the store if needed (once, under a lock) and return a client for it.
 
@@ -95,17 +121,34 @@ def ensure_store(uri: str) -> MlflowClient:
     preflight(uri)
     if _store_exists(uri):
         return MlflowClient(tracking_uri=uri)
-    with _store_lock(uri):
-        db = sqlite_path(uri)
-        if db is not None and not db.exists():  # a new store is said, never made silently
-            print(
-                f"new tracking store {db.resolve()} (view it: {ui_command(uri)})", flush=True
-            )
-        client = MlflowClient(tracking_uri=uri)
-        client.search_experiments(max_results=1)  # creates / migrates the schema
-        if db is not None:
-            hide_default_experiment(client)
-            _ready_marker(db).touch()
+    for attempt in range(CREATION_ATTEMPTS):
+        try:
+            with _store_lock(uri):
+                return _open_new_store(uri)
+        except Exception as error:  # a corrupted database, a server gone since the preflight
+            # another program (an MLflow UI, a client) migrating the same new file meanwhile
+            racing = "already exists" in str(error) and attempt + 1 < CREATION_ATTEMPTS
+            if not racing:
+                raise StoreUnavailable(
+                    f"tracking store {redact(uri)} cannot be opened ({error_summary(error)})"
+                ) from None
+            time.sleep(2.0)
+    raise AssertionError("unreachable")
+
+
+def _open_new_store(uri: str) -> MlflowClient:
+    """A client for a store not yet marked complete: created (sqlite: atomically) or migrated
+    by MLflow, then marked."""
+    db = sqlite_path(uri)
+    if db is not None and not (db.exists() and db.stat().st_size):
+        # a new store is said, never made silently
+        print(f"new tracking store {db.resolve()} (view it: {ui_command(uri)})", flush=True)
+        _create_sqlite(db)
+    client = MlflowClient(tracking_uri=uri)
+    client.search_experiments(max_results=1)  # creates / migrates the schema
+    if db is not None:
+        hide_default_experiment(client)
+        _ready_marker(db).touch()
     return client
 
 

@@ -22,9 +22,9 @@ writing in process, so correctness never depends on it:
 
 Protocol (two OS pipes wrapped in :class:`multiprocessing.connection.Connection`, messages
 are tuples):
-parent -> writer ``("open", uri, run_id)``, ``("batch", seq, uri, run_id, rows)`` with rows
-``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent ``("ready",)``,
-``("done", seq, error_or_None)``.
+parent -> writer ``("open", uri, run_id, credentials)``, ``("batch", seq, uri, run_id, rows)``
+with rows ``(key, value, timestamp_ms, step)``, ``("close", run_id)``; writer -> parent
+``("ready",)``, ``("done", seq, error_or_None)``.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ BATCH_METRICS = 1000  # MLflow's limit per log_batch call
 TAG_LIMIT = 5000
 SEND_SECONDS = 2.0  # longest a hand-over may wait for a full pipe; then the writer is given up
 STALL_SECONDS = 5.0  # closing a run gives up on a writer that confirms nothing for this long
+SHUTDOWN_STALL_SECONDS = 3.0  # at exit, a writer using no CPU time for this long is killed
 _DEFERRED = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -129,6 +130,7 @@ class MetricWriter:
             ],
             stdin=subprocess.DEVNULL,
             pass_fds=(to_child_read, to_parent_write),
+            process_group=0,  # a terminal's Ctrl-C is for the parent, which closes the runs
         )
         os.close(to_child_read)
         os.close(to_parent_write)
@@ -149,7 +151,11 @@ class MetricWriter:
         return self.is_ready and not self.broken
 
     def open(self, uri: str, run_id: str) -> bool:
-        return self._send(("open", uri, run_id))
+        """Announce ``run_id``; MLflow's tracking credentials travel along (the writer may have
+        started before this process took them from the URI)."""
+        from .uri import tracking_credentials
+
+        return self._send(("open", uri, run_id, tracking_credentials()))
 
     def submit(self, uri: str, run_id: str, rows: list[Row]) -> bool:
         """Hand ``rows`` over; False (and nothing kept) when the writer cannot take them (not
@@ -204,8 +210,11 @@ class MetricWriter:
     def close(self, run_id: str) -> None:
         self._send(("close", run_id))
 
-    def shutdown(self, timeout: float = 60.0) -> None:
-        """Close the pipe (the writer stores what it has and exits) and wait for it."""
+    def shutdown(self, timeout: float = 60.0, stall: float = SHUTDOWN_STALL_SECONDS) -> None:
+        """Close the pipe (the writer stores what it has and exits) and wait for it: at most
+        ``timeout`` seconds, and only while it makes progress. A writer that uses no CPU time
+        for ``stall`` seconds (stopped, hung) is killed: every run was closed before, so the
+        rows it never confirmed went back to their run at :meth:`sync`."""
         if self._outbox and not self.broken:
             self._flush_outbox(min(timeout, SEND_SECONDS))
         self.broken = True
@@ -214,10 +223,11 @@ class MetricWriter:
             self.receiver.close()
         if self._outbox:  # a message cut short would never be read: do not wait for it
             timeout = 0.0
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if not _wait_while_busy(self.process, timeout, stall):
+            with contextlib.suppress(OSError):
+                self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
 
     def _give_up(self) -> None:
         """Stop using a writer that does not answer; kill it so it cannot store late, and wait
@@ -292,6 +302,31 @@ class MetricWriter:
             self.broken = True
 
 
+def _wait_while_busy(process: subprocess.Popen, timeout: float, stall: float) -> bool:
+    """Wait up to ``timeout`` s for ``process`` to end, giving up early once it has used no
+    CPU time for ``stall`` s (a stopped or hung process); True if it ended."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    last_cpu, last_change = -1.0, time.monotonic()
+    while True:
+        try:
+            process.wait(timeout=max(0.0, min(0.1, deadline - time.monotonic())))
+            return True
+        except subprocess.TimeoutExpired:
+            pass
+        now = time.monotonic()
+        try:
+            times = psutil.Process(process.pid).cpu_times()
+            cpu = times.user + times.system
+        except psutil.Error:
+            cpu = last_cpu
+        if cpu != last_cpu:
+            last_cpu, last_change = cpu, now
+        if now >= deadline or now - last_change >= stall:
+            return process.poll() is not None
+
+
 _WRITER: MetricWriter | None = None
 
 
@@ -352,7 +387,10 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
                 with contextlib.suppress(OSError):  # the parent is gone: keep storing
                     sender.send(("done", batch[1], error))
 
-    sender.send(("ready",))
+    try:
+        sender.send(("ready",))
+    except OSError:  # the parent is gone already (it stopped on an error): nothing to store
+        return
     parent_alive = True
     while parent_alive:
         queued: list[tuple] = []
@@ -361,6 +399,7 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
                 message = receiver.recv()
                 if message[0] == "open":
                     open_runs[message[2]] = message[1]
+                    os.environ.update(message[3])
                     with contextlib.suppress(Exception):  # connect now, not at the first batch
                         client(message[1])
                 elif message[0] == "close":

@@ -23,6 +23,10 @@ def _silent(message: str) -> None:
     pass
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a run; the message says what was kept (one line)."""
+
+
 def run_experiment(
     cfg: DictConfig, overrides: list[str] | None = None, *, progress: bool = True
 ) -> dict[str, Any]:
@@ -34,12 +38,20 @@ def run_experiment(
     logged so far. A sweep job whose config already FINISHED is skipped (status ``SKIPPED``)
     unless ``force=true``. ``summary["timings"]``: seconds building, training, tracking and
     writing artifacts. ``progress``: a progress bar and a closing line with the run's link
-    (single runs; a sweep prints one line per job itself).
+    (single runs; a sweep prints one line per job itself). An interrupt raises
+    :class:`RunInterrupted` saying what was kept.
     """
     tic = time.perf_counter()
     say = _say if progress else _silent
     validate(cfg)
     tracking = build(cfg.tracking)(config=cfg, overrides=list(overrides or []))
+    try:
+        return _tracked(cfg, tracking, say, progress, tic)
+    except KeyboardInterrupt:
+        raise RunInterrupted(tracking.interrupt_note()) from None
+
+
+def _tracked(cfg: DictConfig, tracking, say, progress: bool, tic: float) -> dict[str, Any]:
     if (twin := tracking.finished_twin()) is not None:
         return twin
     say(f"building: data set {cfg.dataset.name}, {cfg.model.num_qubits} qubits, encodings")
