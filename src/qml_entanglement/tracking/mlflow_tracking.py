@@ -112,7 +112,11 @@ class MLflowTracking(Callback):
             flush_seconds=self.flush_seconds,
             writer=writer,
         ).__enter__()
-        self.run.log_params(run_params(cfg))
+        params = run_params(cfg)
+        path = getattr(experiment.classifier.simulator, "path", None)
+        if path is not None:  # which engine path evaluated the ansatz (chosen automatically)
+            params["engine_path"] = path
+        self.run.log_params(params)
         once = dict(experiment.dataset.facts)
         once.update({f"feature_map_{k}": v for k, v in (experiment.baseline or {}).items()})
         once.update(experiment.once)

@@ -1,0 +1,160 @@
+"""The fast path for real trainable blocks: lowered steps run by the compiled kernels.
+
+:class:`RealBlockPath` evaluates ``readout(|U(theta) phi_b|**2)`` for a batch of encodings
+``phi_b`` and, given ``dL/dP_class``, the exact gradient in ``theta`` (the block's angle table
+maps angle gradients to parameter gradients: ``d theta = J^T d angle``). It is chosen
+automatically by :class:`~.statevector.StatevectorSimulator` when
+:func:`~.lowering.lower_real_block` accepts the block; its name is :data:`NAME` (logged as
+the run's ``engine_path``). The kernels are compiled once and cached on disk (numba
+``cache=True``); ``make setup`` compiles them ahead (``python -m qml_entanglement.engine``),
+so a run only loads them.
+
+Threads: numba's threading layer is ``forksafe`` (TBB when installed, else numba's
+``workqueue``; never GNU OpenMP, whose thread pool does not survive ``fork`` -- sweeps fork
+their workers) with as many threads as ``os.sched_getaffinity`` gives, and the kernels are
+the only threads at work (the session keeps BLAS on one thread). ``workqueue`` must not be
+entered from two Python threads at once, so calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .compile import Program
+from .lowering import RealBlock, lower_real_block
+
+NAME = "real-block (numba)"
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # optional cap on the kernel threads
+L2_FALLBACK = 512 << 10
+WORKING_BUFFERS = 3  # state, adjoint state, permutation target
+MIN_CHUNK = 8
+_lock = threading.Lock()
+
+
+@cache
+def l2_bytes() -> int:
+    """A core's L2 cache in bytes (sysfs), 512 KiB when it cannot be read."""
+    path = Path("/sys/devices/system/cpu/cpu0/cache/index2/size")
+    try:
+        text = path.read_text().strip().upper()
+        scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1], 1)
+        return int(text.rstrip("KM")) * scale
+    except (OSError, ValueError):
+        return L2_FALLBACK
+
+
+def engine_threads() -> int:
+    """Every core this process may run on (``os.sched_getaffinity``), capped by
+    ``$QML_ENGINE_THREADS`` when set."""
+    cores = len(os.sched_getaffinity(0))
+    cap = os.environ.get(THREADS_VARIABLE)
+    return max(1, min(cores, int(cap))) if cap else cores
+
+
+def chunk_width(batch: int, num_qubits: int) -> int:
+    """Samples per chunk: the largest ``b`` with three buffers of ``2**n * 2 b`` float64 in
+    L2, at least :data:`MIN_CHUNK` (rows of ``2 b >= 8`` reals keep the innermost loop long
+    enough to vectorise), at most the batch. It does not depend on the thread count, so
+    neither do the results."""
+    fits = l2_bytes() // (WORKING_BUFFERS * 16 * 2**num_qubits)
+    return int(max(1, min(batch, max(MIN_CHUNK, fits))))
+
+
+@cache
+def _kernels():
+    """Import the kernels once, after choosing the threading layer (numba reads it at the
+    first parallel launch)."""
+    import numba
+
+    numba.config.THREADING_LAYER = "forksafe"
+    from . import real_kernels
+
+    return numba, real_kernels
+
+
+class RealBlockPath:
+    """Forward and gradient of a lowered real block on batches of encodings."""
+
+    name = NAME
+
+    def __init__(self, program: Program, block: RealBlock):
+        self.program = program
+        self.block = block
+        self.n = program.num_qubits
+
+    @classmethod
+    def for_program(cls, program: Program) -> RealBlockPath | None:
+        block = lower_real_block(program)
+        return None if block is None else cls(program, block)
+
+    def _call(self, kernel, *args) -> None:
+        numba, _ = _kernels()
+        with _lock:
+            numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
+            kernel(*args)
+
+    def forward(
+        self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Output states ``(B, 2**n)`` complex and class probabilities ``(B, C)``."""
+        _, kernels = _kernels()
+        b = self.block
+        encoded = np.ascontiguousarray(encoded, dtype=complex)
+        batch = encoded.shape[0]
+        mats = b.matrices(self.program.angles.evaluate(np.asarray(theta, dtype=float)))
+        states = np.empty_like(encoded)
+        class_probs = np.empty((batch, readout.shape[1]))
+        self._call(
+            kernels.forward, encoded.view(np.float64), self.n, chunk_width(batch, self.n),
+            b.kind, b.table, b.size, b.qubit, mats, b.perms, b.signs,
+            np.ascontiguousarray(readout, dtype=float), states.view(np.float64), class_probs,
+        )  # fmt: skip
+        return states, class_probs
+
+    def gradient(
+        self, theta: np.ndarray, states: np.ndarray, readout: np.ndarray, d_class: np.ndarray
+    ) -> np.ndarray:
+        """``dL/dtheta`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``:
+        the kernel's pair sums times ``2 k`` per gate, summed over chunks, onto the angle
+        rows, then ``J^T``."""
+        _, kernels = _kernels()
+        b = self.block
+        states = np.ascontiguousarray(states, dtype=complex)
+        batch = states.shape[0]
+        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
+        chunk = chunk_width(batch, self.n)
+        sums = np.zeros((-(-batch // chunk),) + b.angle.shape)
+        self._call(
+            kernels.backward, states.view(np.float64), self.n, chunk, b.kind, b.table, b.size,
+            b.qubit, b.matrices(angles), b.angle, b.perms, b.signs,
+            np.ascontiguousarray(readout, dtype=float),
+            np.ascontiguousarray(d_class, dtype=float), sums,
+        )  # fmt: skip
+        grad_angles = np.zeros(len(angles))
+        rotations = b.angle >= 0
+        np.add.at(grad_angles, b.angle[rotations], 2 * b.scale[rotations] * sums.sum(0)[rotations])
+        return self.program.angles.jacobian.T @ grad_angles
+
+
+def compile_ahead() -> float:
+    """Compile (or load) both kernels on a tiny block; returns the seconds it took."""
+    import time
+
+    from qiskit.circuit.library import real_amplitudes
+
+    from .compile import compile_circuit
+
+    tic = time.perf_counter()
+    path = RealBlockPath.for_program(compile_circuit(real_amplitudes(2, reps=1)))
+    theta = np.zeros(path.program.num_parameters)
+    encoded = np.zeros((3, 4), dtype=complex)
+    encoded[:, 0] = 1.0
+    readout = np.ones((4, 1))
+    states, _ = path.forward(theta, encoded, readout)
+    path.gradient(theta, states, readout, np.ones((3, 1)))
+    return time.perf_counter() - tic

@@ -1,0 +1,240 @@
+"""Compiled (numba) kernels for a lowered real block (:mod:`.lowering`): one parallel call for
+the forward pass of a batch, one for its exact adjoint gradient.
+
+Layout. A chunk of ``b`` samples is copied from the encodings ``(B, 2**n)`` (complex, read
+as float64 pairs) into a working buffer of ``2**n`` rows of ``v = 2 b`` reals: row ``i``
+holds ``(Re psi_s[i], Im psi_s[i])`` of every sample ``s`` of the chunk. A step on qubit
+``q`` pairs the flat indices ``j`` and ``j + S`` with ``S = 2**q v`` inside blocks of ``2 S``,
+so the innermost loop runs over ``v`` contiguous numbers whatever the qubit. A group of up to
+six one-qubit gates on distinct qubits (:mod:`.lowering`) is applied tile by tile: the
+``2**k`` rows whose indices differ only in the group's qubits are one tile, and every gate of
+the group passes over it while it is in L1, so a layer of ``n`` rotations costs ``n / 6``
+passes over the state rather than ``n``. The chunk width is chosen so that three buffers fit
+in a core's L2 cache, with at least 4 samples (:func:`~.real_block.chunk_width`); the chunks
+run in parallel (``prange``) and each writes only its own rows of the outputs.
+
+Gradient (adjoint method, Jones & Gacon 2020, arXiv:2009.02823, in real arithmetic). With
+``p_i = Re(psi_i)**2 + Im(psi_i)**2`` and ``g_i = dL/dp_i = sum_c R[i, c] D[c]`` (``R`` the
+readout, ``D = dL/dP_class``), ``dL/dtheta = 2 sum_v <lam_v| d psi_v / dtheta>`` over the real
+vectors ``v`` (real and imaginary parts) with ``lam_v = g * psi_v``. For the rotation
+``R(k a)`` on qubit ``q``, ``d R(k a)/da = k J R(k a)`` with ``J = [[0, -1], [1, 0]]``, so
+
+``dL/da = 2 k sum_v sum_pairs (mu_1 a_0 - mu_0 a_1)``
+
+where ``(a_0, a_1)`` are the state's and ``(mu_0, mu_1)`` the adjoint state's amplitudes of the
+pair just after the gate. One backward pass per step computes that sum and un-computes both
+states (``R(-k a)``, a permutation's inverse, a fixed matrix's transpose) in the same loop.
+
+Cost per gate and real amplitude: 3 flops forward, 7 backward (overlap 2, two
+un-computations 6 ... shared loads); see ``benchmarks/bench_peer.py`` for the bound.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+GROUP, PERMUTATION = 0, 1
+FLAGS = {"cache": True, "fastmath": True, "error_model": "numpy"}
+
+
+@njit(inline="always", **FLAGS)
+def _tile_layout(n, k, qubits):
+    """Row offsets of a tile (``2**k``, the group's qubit bits) and the other qubits."""
+    offsets = np.zeros(1 << k, dtype=np.int64)
+    for m in range(1 << k):
+        for j in range(k):
+            if (m >> j) & 1:
+                offsets[m] += 1 << qubits[j]
+    free = np.empty(n - k, dtype=np.int64)
+    t = 0
+    for q in range(n):
+        inside = False
+        for j in range(k):
+            inside = inside or qubits[j] == q
+        if not inside:
+            free[t] = q
+            t += 1
+    return offsets, free
+
+
+@njit(inline="always", **FLAGS)
+def _tile_base(index, free):
+    """The ``index``-th row with every group qubit's bit zero (bit deposit onto ``free``)."""
+    base = 0
+    for t in range(free.shape[0]):
+        base |= ((index >> t) & 1) << free[t]
+    return base
+
+
+@njit(inline="always", **FLAGS)
+def _pair_start(base, offsets, m, j, width):
+    """Flat start of the ``m``-th pair's low row for gate ``j`` of a tile: ``m`` with a zero
+    bit inserted at position ``j``."""
+    low = m & ((1 << j) - 1)
+    return (base + offsets[((m >> j) << (j + 1)) | low]) * width
+
+
+@njit(inline="always", **FLAGS)
+def _group_forward(x, width, n, k, qubits, mats):
+    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` tile by tile."""
+    offsets, free = _tile_layout(n, k, qubits)
+    for index in range(1 << (n - k)):
+        base = _tile_base(index, free)
+        for j in range(k):
+            m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
+            stride = (1 << qubits[j]) * width
+            for m in range(1 << (k - 1)):
+                start = _pair_start(base, offsets, m, j, width)
+                lo = x[start : start + width]
+                hi = x[start + stride : start + stride + width]
+                for c in range(width):
+                    a0 = lo[c]
+                    a1 = hi[c]
+                    lo[c] = m00 * a0 + m01 * a1
+                    hi[c] = m10 * a0 + m11 * a1
+
+
+@njit(inline="always", **FLAGS)
+def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals):
+    """Un-apply the group on both states tile by tile; ``totals[j] += sum (mu_1 a_0 - mu_0
+    a_1)`` for each rotation ``j`` (``angle[j] >= 0``) before it is un-applied."""
+    offsets, free = _tile_layout(n, k, qubits)
+    for index in range(1 << (n - k)):
+        base = _tile_base(index, free)
+        for j in range(k - 1, -1, -1):
+            m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
+            stride = (1 << qubits[j]) * width
+            total = 0.0
+            for m in range(1 << (k - 1)):
+                start = _pair_start(base, offsets, m, j, width)
+                lo = x[start : start + width]
+                hi = x[start + stride : start + stride + width]
+                mlo = mu[start : start + width]
+                mhi = mu[start + stride : start + stride + width]
+                for c in range(width):
+                    a0 = lo[c]
+                    a1 = hi[c]
+                    b0 = mlo[c]
+                    b1 = mhi[c]
+                    total += b1 * a0 - b0 * a1
+                    lo[c] = m00 * a0 + m10 * a1
+                    hi[c] = m01 * a0 + m11 * a1
+                    mlo[c] = m00 * b0 + m10 * b1
+                    mhi[c] = m01 * b0 + m11 * b1
+            if angle[j] >= 0:
+                totals[j] += total
+
+
+@njit(inline="always", **FLAGS)
+def _gather(src, dst, perm, sign, width):
+    """``dst[i] = sign[i] * src[perm[i]]`` row by row (rows of ``width`` reals)."""
+    for i in range(perm.shape[0]):
+        source = perm[i] * width
+        target = i * width
+        factor = sign[i]
+        for c in range(width):
+            dst[target + c] = factor * src[source + c]
+
+
+@njit(inline="always", **FLAGS)
+def _scatter(src, dst, perm, sign, width):
+    """The inverse of :func:`_gather`: ``dst[perm[i]] = sign[i] * src[i]``."""
+    for i in range(perm.shape[0]):
+        source = i * width
+        target = perm[i] * width
+        factor = sign[i]
+        for c in range(width):
+            dst[target + c] = factor * src[source + c]
+
+
+@njit(inline="always", **FLAGS)
+def _load(states, start, count, buffer, width, size):
+    """Chunk rows ``start .. start + count`` of ``states`` ``(B, 2 * 2**n)`` into ``buffer``."""
+    for s in range(count):
+        row = states[start + s]
+        for i in range(size):
+            buffer[i * width + 2 * s] = row[2 * i]
+            buffer[i * width + 2 * s + 1] = row[2 * i + 1]
+
+
+@njit(inline="always", **FLAGS)
+def _store(buffer, states, start, count, width, size):
+    for s in range(count):
+        row = states[start + s]
+        for i in range(size):
+            row[2 * i] = buffer[i * width + 2 * s]
+            row[2 * i + 1] = buffer[i * width + 2 * s + 1]
+
+
+@njit(parallel=True, **FLAGS)
+def forward(
+    encoded, n, chunk, kind, table, size, qubit, mats, perms, signs, readout, states, class_probs
+):
+    """Output states (written into ``states``, ``(B, 2 * 2**n)`` float64 view of complex) and
+    class probabilities ``class_probs[b, c] = sum_i |psi_b[i]|**2 readout[i, c]``."""
+    batch = encoded.shape[0]
+    rows = 1 << n
+    chunks = (batch + chunk - 1) // chunk
+    classes = readout.shape[1]
+    for ci in prange(chunks):
+        start = ci * chunk
+        count = min(chunk, batch - start)
+        width = 2 * count
+        x = np.empty(rows * width)
+        tmp = np.empty(rows * width)
+        _load(encoded, start, count, x, width, rows)
+        for t in range(kind.shape[0]):
+            g = table[t]
+            if kind[t] == GROUP:
+                _group_forward(x, width, n, size[g], qubit[g], mats[g])
+            else:
+                _gather(x, tmp, perms[g], signs[g], width)
+                x, tmp = tmp, x
+        _store(x, states, start, count, width, rows)
+        for s in range(count):
+            for c in range(classes):
+                class_probs[start + s, c] = 0.0
+            for i in range(rows):
+                p = x[i * width + 2 * s] ** 2 + x[i * width + 2 * s + 1] ** 2
+                for c in range(classes):
+                    class_probs[start + s, c] += p * readout[i, c]
+
+
+@njit(parallel=True, **FLAGS)
+def backward(
+    states, n, chunk, kind, table, size, qubit, mats, angle, perms, signs, readout, d_class, grads
+):
+    """Per chunk, ``sum (mu_1 a_0 - mu_0 a_1)`` of every group gate into ``grads[chunk, g,
+    j]`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``; the caller
+    scales by ``2 k`` and sums over chunks (see the module docstring)."""
+    batch = states.shape[0]
+    rows = 1 << n
+    chunks = (batch + chunk - 1) // chunk
+    classes = readout.shape[1]
+    for ci in prange(chunks):
+        start = ci * chunk
+        count = min(chunk, batch - start)
+        width = 2 * count
+        length = rows * width
+        x = np.empty(length)
+        mu = np.empty(length)
+        tmp = np.empty(length)
+        _load(states, start, count, x, width, rows)
+        for i in range(rows):
+            for s in range(count):
+                weight = 0.0
+                for c in range(classes):
+                    weight += readout[i, c] * d_class[start + s, c]
+                mu[i * width + 2 * s] = weight * x[i * width + 2 * s]
+                mu[i * width + 2 * s + 1] = weight * x[i * width + 2 * s + 1]
+        grads[ci] = 0.0
+        for t in range(kind.shape[0] - 1, -1, -1):
+            g = table[t]
+            if kind[t] == GROUP:
+                _group_backward(x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g])
+            else:
+                _scatter(x, tmp, perms[g], signs[g], width)
+                x, tmp = tmp, x
+                _scatter(mu, tmp, perms[g], signs[g], width)
+                mu, tmp = tmp, mu
