@@ -100,7 +100,8 @@ def _ours(work, repeats: int) -> dict:
         ev = classifier.evaluate(theta, encoded, work.y, with_grad=True)
         first.setdefault("loss", ev.loss)
         first.setdefault("grad", ev.grad)
-        entanglement_summary(ev.states, half_cut=False)  # the peers' work: MW and entropy
+        # the peer's work: MW and entropy (from the engine's purities, as the training loop)
+        entanglement_summary(ev.states, half_cut=False, purities=ev.purities)
         state["theta"] = optimizer.step(theta, loss=ev.loss, grad=ev.grad, objective=None)
 
     with simulator.session():

@@ -13,6 +13,7 @@ from qiskit.circuit import library as lib
 from qml_entanglement.engine import StatevectorSimulator
 from qml_entanglement.engine.lowering import lower_real_block
 from qml_entanglement.engine.real_block import NAME, chunk_width
+from qml_entanglement.metrics import single_qubit_measures
 from qml_entanglement.models import build_ansatz, build_feature_map
 from qml_entanglement.models.readout import parity_readout
 from qml_entanglement.training.classifier import QuantumClassifier
@@ -78,6 +79,9 @@ def test_fast_path_matches_qiskit_numpy_engine_and_finite_differences(name):
     ref = QuantumClassifier(numpy_engine, readout, loss).evaluate(theta, encoded, y, with_grad=True)
 
     assert np.abs(ours.states - reference_states(fm, ansatz, x, theta)).max() < 1e-10
+    want = single_qubit_measures(ref.states).purities
+    assert np.abs(ours.purities - want).max() < 1e-12
+    assert want.min() < 0.99  # entangled qubits: a purity that can disagree
     assert np.abs(ours.class_probs - ref.class_probs).max() < 1e-10
     assert abs(ours.loss - ref.loss) < 1e-10
     assert np.abs(ours.grad - ref.grad).max() < 1e-10

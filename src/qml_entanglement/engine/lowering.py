@@ -51,13 +51,6 @@ class RealBlock:
     perms: np.ndarray  # (P, 2**n) int64
     signs: np.ndarray  # (P, 2**n) float64
 
-    def matrices(self, angles: np.ndarray) -> np.ndarray:
-        """Every group gate's matrix ``(G, GROUP_QUBITS, 4)`` at gate ``angles``."""
-        a = self.scale * angles[np.maximum(self.angle, 0)] if len(angles) else 0 * self.scale
-        c, s = np.cos(a), np.sin(a)
-        rotation = np.stack([c, -s, s, c], axis=-1)
-        return np.where((self.angle >= 0)[..., None], rotation, self.fixed)
-
 
 class _Builder:
     def __init__(self, n: int):

@@ -92,29 +92,38 @@ class RealBlockPath:
         block = lower_real_block(program)
         return None if block is None else cls(program, block)
 
-    def _call(self, kernel, *args) -> None:
-        numba, _ = _kernels()
+    def _call(self, name: str, batch: int, *args) -> None:
+        """Run kernel ``name`` (``forward`` / ``backward``) with the block's steps: its
+        parallel form when the batch spans several chunks, else the serial one."""
+        numba, kernels = _kernels()
+        b = self.block
+        chunk = chunk_width(batch, self.n)
+        steps = (b.kind, b.table, b.size, b.qubit)
+        tables = (b.angle, b.scale, b.fixed, b.perms, b.signs)
+        if chunk >= batch:
+            getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, *steps, args[1],
+                                                *tables, *args[2:])  # fmt: skip
+            return
         with _lock:
             numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
-            kernel(*args)
+            getattr(kernels, name)(args[0], self.n, chunk, *steps, args[1], *tables, *args[2:])
 
     def forward(
-        self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Output states ``(B, 2**n)`` complex and class probabilities ``(B, C)``."""
-        _, kernels = _kernels()
-        b = self.block
+        self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray, purities: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Output states ``(B, 2**n)`` complex, class probabilities ``(B, C)`` and, when
+        asked, every qubit's reduced-state purity ``(B, n)`` (from the same pass)."""
         encoded = np.ascontiguousarray(encoded, dtype=complex)
         batch = encoded.shape[0]
-        mats = b.matrices(self.program.angles.evaluate(np.asarray(theta, dtype=float)))
+        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
         states = np.empty_like(encoded)
         class_probs = np.empty((batch, readout.shape[1]))
+        out = np.empty((batch if purities else 0, self.n))
         self._call(
-            kernels.forward, encoded.view(np.float64), self.n, chunk_width(batch, self.n),
-            b.kind, b.table, b.size, b.qubit, mats, b.perms, b.signs,
-            np.ascontiguousarray(readout, dtype=float), states.view(np.float64), class_probs,
+            "forward", batch, encoded.view(np.float64), angles,
+            np.ascontiguousarray(readout, dtype=float), states.view(np.float64), class_probs, out,
         )  # fmt: skip
-        return states, class_probs
+        return states, class_probs, out if purities else None
 
     def gradient(
         self, theta: np.ndarray, states: np.ndarray, readout: np.ndarray, d_class: np.ndarray
@@ -122,22 +131,19 @@ class RealBlockPath:
         """``dL/dtheta`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``:
         the kernel's pair sums times ``2 k`` per gate, summed over chunks, onto the angle
         rows, then ``J^T``."""
-        _, kernels = _kernels()
         b = self.block
         states = np.ascontiguousarray(states, dtype=complex)
         batch = states.shape[0]
         angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
-        chunk = chunk_width(batch, self.n)
-        sums = np.zeros((-(-batch // chunk),) + b.angle.shape)
+        sums = np.zeros((-(-batch // chunk_width(batch, self.n)),) + b.angle.shape)
         self._call(
-            kernels.backward, states.view(np.float64), self.n, chunk, b.kind, b.table, b.size,
-            b.qubit, b.matrices(angles), b.angle, b.perms, b.signs,
+            "backward", batch, states.view(np.float64), angles,
             np.ascontiguousarray(readout, dtype=float),
             np.ascontiguousarray(d_class, dtype=float), sums,
         )  # fmt: skip
-        grad_angles = np.zeros(len(angles))
+        totals = 2 * b.scale * sums.sum(axis=0)
         rotations = b.angle >= 0
-        np.add.at(grad_angles, b.angle[rotations], 2 * b.scale[rotations] * sums.sum(0)[rotations])
+        grad_angles = np.bincount(b.angle[rotations], totals[rotations], minlength=len(angles))
         return self.program.angles.jacobian.T @ grad_angles
 
 
@@ -150,11 +156,13 @@ def compile_ahead() -> float:
     from .compile import compile_circuit
 
     tic = time.perf_counter()
-    path = RealBlockPath.for_program(compile_circuit(real_amplitudes(2, reps=1)))
+    n = 10
+    path = RealBlockPath.for_program(compile_circuit(real_amplitudes(n, reps=1)))
     theta = np.zeros(path.program.num_parameters)
-    encoded = np.zeros((3, 4), dtype=complex)
-    encoded[:, 0] = 1.0
-    readout = np.ones((4, 1))
-    states, _ = path.forward(theta, encoded, readout)
-    path.gradient(theta, states, readout, np.ones((3, 1)))
+    readout = np.ones((2**n, 1))
+    for batch in (1, 3 * chunk_width(1 << 20, n)):  # the serial and the parallel kernels
+        encoded = np.zeros((batch, 2**n), dtype=complex)
+        encoded[:, 0] = 1.0
+        states, _, _ = path.forward(theta, encoded, readout, purities=True)
+        path.gradient(theta, states, readout, np.ones((batch, 1)))
     return time.perf_counter() - tic

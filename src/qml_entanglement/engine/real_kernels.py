@@ -167,74 +167,305 @@ def _store(buffer, states, start, count, width, size):
             row[2 * i + 1] = buffer[i * width + 2 * s + 1]
 
 
-@njit(parallel=True, **FLAGS)
-def forward(
-    encoded, n, chunk, kind, table, size, qubit, mats, perms, signs, readout, states, class_probs
+@njit(inline="always", **FLAGS)
+def _matrices(angles, angle, scale, fixed):
+    """Every group gate's ``(m00, m01, m10, m11)``: ``R(k a)`` for rotations, else fixed."""
+    mats = fixed.copy()
+    for g in range(angle.shape[0]):
+        for j in range(angle.shape[1]):
+            if angle[g, j] >= 0:
+                a = scale[g, j] * angles[angle[g, j]]
+                c, s = np.cos(a), np.sin(a)
+                mats[g, j, 0], mats[g, j, 1], mats[g, j, 2], mats[g, j, 3] = c, -s, s, c
+    return mats
+
+
+@njit(inline="always", **FLAGS)
+def _purities(x, width, count, n, purities, start):
+    """Single-qubit purities ``Tr rho_q**2 = p00**2 + p11**2 + 2 |rho01|**2`` of every sample
+    of the chunk, ``rho01 = sum a_0 conj(a_1)`` over the pairs of qubit ``q``."""
+    rows = 1 << n
+    acc = np.zeros((count, 4))
+    for q in range(n):
+        bit = 1 << q
+        acc[:] = 0.0
+        for i0 in range(rows):
+            if i0 & bit:
+                continue
+            lo = (i0) * width
+            hi = (i0 | bit) * width
+            for s in range(count):
+                r0, m0 = x[lo + 2 * s], x[lo + 2 * s + 1]
+                r1, m1 = x[hi + 2 * s], x[hi + 2 * s + 1]
+                acc[s, 0] += r0 * r0 + m0 * m0
+                acc[s, 1] += r1 * r1 + m1 * m1
+                acc[s, 2] += r0 * r1 + m0 * m1
+                acc[s, 3] += m0 * r1 - r0 * m1
+        for s in range(count):
+            purities[start + s, q] = (
+                acc[s, 0] ** 2 + acc[s, 1] ** 2 + 2.0 * (acc[s, 2] ** 2 + acc[s, 3] ** 2)
+            )
+
+
+@njit(inline="always", **FLAGS)
+def _forward_chunk(
+    ci,
+    encoded,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    mats,
+    perms,
+    signs,
+    readout,
+    states,
+    class_probs,
+    purities,
 ):
-    """Output states (written into ``states``, ``(B, 2 * 2**n)`` float64 view of complex) and
-    class probabilities ``class_probs[b, c] = sum_i |psi_b[i]|**2 readout[i, c]``."""
     batch = encoded.shape[0]
     rows = 1 << n
-    chunks = (batch + chunk - 1) // chunk
     classes = readout.shape[1]
-    for ci in prange(chunks):
-        start = ci * chunk
-        count = min(chunk, batch - start)
-        width = 2 * count
-        x = np.empty(rows * width)
-        tmp = np.empty(rows * width)
-        _load(encoded, start, count, x, width, rows)
-        for t in range(kind.shape[0]):
-            g = table[t]
-            if kind[t] == GROUP:
-                _group_forward(x, width, n, size[g], qubit[g], mats[g])
-            else:
-                _gather(x, tmp, perms[g], signs[g], width)
-                x, tmp = tmp, x
-        _store(x, states, start, count, width, rows)
-        for s in range(count):
+    start = ci * chunk
+    count = min(chunk, batch - start)
+    width = 2 * count
+    x = np.empty(rows * width)
+    tmp = np.empty(rows * width)
+    _load(encoded, start, count, x, width, rows)
+    for t in range(kind.shape[0]):
+        g = table[t]
+        if kind[t] == GROUP:
+            _group_forward(x, width, n, size[g], qubit[g], mats[g])
+        else:
+            _gather(x, tmp, perms[g], signs[g], width)
+            x, tmp = tmp, x
+    _store(x, states, start, count, width, rows)
+    if purities.shape[0]:
+        _purities(x, width, count, n, purities, start)
+    for s in range(count):
+        for c in range(classes):
+            class_probs[start + s, c] = 0.0
+        for i in range(rows):
+            p = x[i * width + 2 * s] ** 2 + x[i * width + 2 * s + 1] ** 2
             for c in range(classes):
-                class_probs[start + s, c] = 0.0
-            for i in range(rows):
-                p = x[i * width + 2 * s] ** 2 + x[i * width + 2 * s + 1] ** 2
-                for c in range(classes):
-                    class_probs[start + s, c] += p * readout[i, c]
+                class_probs[start + s, c] += p * readout[i, c]
+
+
+@njit(inline="always", **FLAGS)
+def _backward_chunk(
+    ci,
+    states,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    mats,
+    angle,
+    perms,
+    signs,
+    readout,
+    d_class,
+    grads,
+):
+    batch = states.shape[0]
+    rows = 1 << n
+    classes = readout.shape[1]
+    start = ci * chunk
+    count = min(chunk, batch - start)
+    width = 2 * count
+    length = rows * width
+    x = np.empty(length)
+    mu = np.empty(length)
+    tmp = np.empty(length)
+    _load(states, start, count, x, width, rows)
+    for i in range(rows):
+        for s in range(count):
+            weight = 0.0
+            for c in range(classes):
+                weight += readout[i, c] * d_class[start + s, c]
+            mu[i * width + 2 * s] = weight * x[i * width + 2 * s]
+            mu[i * width + 2 * s + 1] = weight * x[i * width + 2 * s + 1]
+    grads[ci] = 0.0
+    for t in range(kind.shape[0] - 1, -1, -1):
+        g = table[t]
+        if kind[t] == GROUP:
+            _group_backward(x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g])
+        else:
+            _scatter(x, tmp, perms[g], signs[g], width)
+            x, tmp = tmp, x
+            _scatter(mu, tmp, perms[g], signs[g], width)
+            mu, tmp = tmp, mu
+
+
+@njit(parallel=True, **FLAGS)
+def forward(
+    encoded,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    angles,
+    angle,
+    scale,
+    fixed,
+    perms,
+    signs,
+    readout,
+    states,
+    class_probs,
+    purities,
+):
+    """Output states (into ``states``, ``(B, 2 * 2**n)`` float64 view of complex), class
+    probabilities ``class_probs[b, c] = sum_i |psi_b[i]|**2 readout[i, c]`` and, when
+    ``purities`` has rows, every qubit's reduced purity ``(B, n)``; chunks in parallel."""
+    mats = _matrices(angles, angle, scale, fixed)
+    for ci in prange((encoded.shape[0] + chunk - 1) // chunk):
+        _forward_chunk(
+            ci,
+            encoded,
+            n,
+            chunk,
+            kind,
+            table,
+            size,
+            qubit,
+            mats,
+            perms,
+            signs,
+            readout,
+            states,
+            class_probs,
+            purities,
+        )
+
+
+@njit(**FLAGS)
+def forward_serial(
+    encoded,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    angles,
+    angle,
+    scale,
+    fixed,
+    perms,
+    signs,
+    readout,
+    states,
+    class_probs,
+    purities,
+):
+    """:func:`forward` on the calling thread (one chunk: no thread launch)."""
+    mats = _matrices(angles, angle, scale, fixed)
+    for ci in range((encoded.shape[0] + chunk - 1) // chunk):
+        _forward_chunk(
+            ci,
+            encoded,
+            n,
+            chunk,
+            kind,
+            table,
+            size,
+            qubit,
+            mats,
+            perms,
+            signs,
+            readout,
+            states,
+            class_probs,
+            purities,
+        )
 
 
 @njit(parallel=True, **FLAGS)
 def backward(
-    states, n, chunk, kind, table, size, qubit, mats, angle, perms, signs, readout, d_class, grads
+    states,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    angles,
+    angle,
+    scale,
+    fixed,
+    perms,
+    signs,
+    readout,
+    d_class,
+    grads,
 ):
     """Per chunk, ``sum (mu_1 a_0 - mu_0 a_1)`` of every group gate into ``grads[chunk, g,
     j]`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``; the caller
-    scales by ``2 k`` and sums over chunks (see the module docstring)."""
-    batch = states.shape[0]
-    rows = 1 << n
-    chunks = (batch + chunk - 1) // chunk
-    classes = readout.shape[1]
-    for ci in prange(chunks):
-        start = ci * chunk
-        count = min(chunk, batch - start)
-        width = 2 * count
-        length = rows * width
-        x = np.empty(length)
-        mu = np.empty(length)
-        tmp = np.empty(length)
-        _load(states, start, count, x, width, rows)
-        for i in range(rows):
-            for s in range(count):
-                weight = 0.0
-                for c in range(classes):
-                    weight += readout[i, c] * d_class[start + s, c]
-                mu[i * width + 2 * s] = weight * x[i * width + 2 * s]
-                mu[i * width + 2 * s + 1] = weight * x[i * width + 2 * s + 1]
-        grads[ci] = 0.0
-        for t in range(kind.shape[0] - 1, -1, -1):
-            g = table[t]
-            if kind[t] == GROUP:
-                _group_backward(x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g])
-            else:
-                _scatter(x, tmp, perms[g], signs[g], width)
-                x, tmp = tmp, x
-                _scatter(mu, tmp, perms[g], signs[g], width)
-                mu, tmp = tmp, mu
+    scales by ``2 k`` and sums over chunks (see the module docstring); chunks in parallel."""
+    mats = _matrices(angles, angle, scale, fixed)
+    for ci in prange((states.shape[0] + chunk - 1) // chunk):
+        _backward_chunk(
+            ci,
+            states,
+            n,
+            chunk,
+            kind,
+            table,
+            size,
+            qubit,
+            mats,
+            angle,
+            perms,
+            signs,
+            readout,
+            d_class,
+            grads,
+        )
+
+
+@njit(**FLAGS)
+def backward_serial(
+    states,
+    n,
+    chunk,
+    kind,
+    table,
+    size,
+    qubit,
+    angles,
+    angle,
+    scale,
+    fixed,
+    perms,
+    signs,
+    readout,
+    d_class,
+    grads,
+):
+    """:func:`backward` on the calling thread (one chunk: no thread launch)."""
+    mats = _matrices(angles, angle, scale, fixed)
+    for ci in range((states.shape[0] + chunk - 1) // chunk):
+        _backward_chunk(
+            ci,
+            states,
+            n,
+            chunk,
+            kind,
+            table,
+            size,
+            qubit,
+            mats,
+            angle,
+            perms,
+            signs,
+            readout,
+            d_class,
+            grads,
+        )

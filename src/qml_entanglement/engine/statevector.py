@@ -226,19 +226,21 @@ class StatevectorSimulator:
         return self.fast.name if self.fast is not None else f"numpy ({self.mode})"
 
     def readout_evaluation(self, theta, encoded, readout, loss, labels, with_grad: bool):
-        """``(states, class probabilities, mean loss, gradient or None)`` on the compiled
-        real-block path, or None when it does not apply (no fast path, or a readout with more
-        than :data:`FAST_MAX_CLASSES` classes: the kernel's readout costs ``C`` per amplitude).
+        """``(states, class probabilities, mean loss, gradient or None, purities)`` on the
+        compiled real-block path (``purities``: every qubit's reduced-state purity per sample,
+        ``(B, n)``, from the same pass), or None when it does not apply (no fast path, or a
+        readout with more than :data:`FAST_MAX_CLASSES` classes: the kernel's readout costs
+        ``C`` per amplitude).
         """
         if self.fast is None or readout.shape[1] > FAST_MAX_CLASSES:
             return None
-        states, class_probs = self.fast.forward(theta, encoded, readout)
+        states, class_probs, purities = self.fast.forward(theta, encoded, readout, True)
         per_sample, d_class = loss(class_probs, labels)
         grad = None
         if with_grad:
             d_class = np.asarray(d_class, dtype=float) / len(labels)
             grad = self.fast.gradient(theta, states, readout, d_class)
-        return states, class_probs, float(np.mean(per_sample)), grad
+        return states, class_probs, float(np.mean(per_sample)), grad, purities
 
     @property
     def num_parameters(self) -> int:

@@ -15,6 +15,7 @@ class Evaluation:
     class_probs: np.ndarray  # (B, C)
     loss: float
     grad: np.ndarray | None  # (P,) or None
+    purities: np.ndarray | None = None  # (B, n) single-qubit purities, when the engine has them
 
 
 class QuantumClassifier:

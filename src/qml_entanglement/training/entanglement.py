@@ -23,6 +23,7 @@ from ..metrics import (
     catalogue,
     entangling_power,
     log_negativity,
+    measures_from_purities,
     meyer_wallach_haar_mean,
     negativity,
     page_half_cut,
@@ -40,7 +41,10 @@ def _mean_and_std(name: str, values: np.ndarray) -> dict[str, float]:
 
 
 def entanglement_summary(
-    states: np.ndarray, half_cut: bool = True, half_cut_subset: np.ndarray | None = None
+    states: np.ndarray,
+    half_cut: bool = True,
+    half_cut_subset: np.ndarray | None = None,
+    purities: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Batch-mean entanglement metrics (and their standard deviations) of ``states``.
 
@@ -57,7 +61,9 @@ def entanglement_summary(
         out.update(_mean_and_std("log_negativity", log_negativity(states, cut)))
         out.update(_mean_and_std("purity", purity(states)))
         return out
-    measures = single_qubit_measures(states)
+    measures = (
+        single_qubit_measures(states) if purities is None else measures_from_purities(purities)
+    )
     out = _mean_and_std("meyer_wallach", measures.meyer_wallach)
     out.update(_mean_and_std("von_neumann_entropy", measures.entanglement_entropy))
     n = int(np.log2(states.shape[-1]))

@@ -122,7 +122,12 @@ def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
         metrics["grad_norm"] = float(np.linalg.norm(ev.grad))
         metrics["grad_variance"] = float(np.var(ev.grad))
     states = ev.states if ex.probe is None else ev.states[ex.probe]
-    metrics.update(entanglement_summary(states, half_cut_subset=ex.half_cut_subset))
+    purities = ev.purities
+    if purities is not None and ex.probe is not None:
+        purities = purities[ex.probe]
+    metrics.update(
+        entanglement_summary(states, half_cut_subset=ex.half_cut_subset, purities=purities)
+    )
     for state_measure in ex.state_measures:
         metrics.update(state_measure(states))
     for key, value in (ex.baseline or {}).items():
