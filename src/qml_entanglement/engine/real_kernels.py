@@ -38,29 +38,41 @@ GROUP, PERMUTATION = 0, 1
 FLAGS = {"cache": True, "fastmath": True, "error_model": "numpy"}
 
 
+TILE_BYTES = 1 << 18  # a tile is worked on while it stays in L2
+
+
 @njit(inline="always", **FLAGS)
-def _tile_layout(n, k, qubits):
-    """Row offsets of a tile (``2**k``, the group's qubit bits) and the other qubits."""
+def _tile_layout(n, k, qubits, width):
+    """How a group's tiles lie: ``run``, the number of consecutive rows moved together (the
+    qubits below the group's lowest one, as many as a tile of ``TILE_BYTES`` allows); the
+    row offsets of a tile's ``2**k`` runs (the group's qubit bits, ascending when the group
+    is the contiguous qubits ``lowest .. lowest + k - 1``); the qubits that number the tiles."""
+    lowest = n
+    for j in range(k):
+        lowest = min(lowest, qubits[j])
+    low = 0
+    while low < lowest and (1 << (k + low + 1)) * width * 8 <= TILE_BYTES:
+        low += 1
     offsets = np.zeros(1 << k, dtype=np.int64)
     for m in range(1 << k):
         for j in range(k):
             if (m >> j) & 1:
                 offsets[m] += 1 << qubits[j]
-    free = np.empty(n - k, dtype=np.int64)
+    free = np.empty(n - k - low, dtype=np.int64)
     t = 0
-    for q in range(n):
+    for q in range(low, n):
         inside = False
         for j in range(k):
             inside = inside or qubits[j] == q
         if not inside:
             free[t] = q
             t += 1
-    return offsets, free
+    return 1 << low, offsets, free
 
 
 @njit(inline="always", **FLAGS)
 def _tile_base(index, free):
-    """The ``index``-th row with every group qubit's bit zero (bit deposit onto ``free``)."""
+    """The ``index``-th tile's first row: ``index``'s bits deposited onto the ``free`` qubits."""
     base = 0
     for t in range(free.shape[0]):
         base |= ((index >> t) & 1) << free[t]
@@ -69,26 +81,55 @@ def _tile_base(index, free):
 
 @njit(inline="always", **FLAGS)
 def _pair_start(base, offsets, m, j, width):
-    """Flat start of the ``m``-th pair's low row for gate ``j`` of a tile: ``m`` with a zero
+    """Flat start of the ``m``-th pair's low run for gate ``j`` of a tile: ``m`` with a zero
     bit inserted at position ``j``."""
     low = m & ((1 << j) - 1)
     return (base + offsets[((m >> j) << (j + 1)) | low]) * width
 
 
 @njit(inline="always", **FLAGS)
+def _lowest_qubits(k, qubits):
+    """The group is the qubits ``0 .. k - 1``: its tile is ``2**k`` consecutive rows."""
+    highest = 0
+    for j in range(k):
+        highest = max(highest, qubits[j])
+    return highest < k
+
+
+@njit(inline="always", **FLAGS)
+def _pairs(lowest, k, run, qubit, width):
+    """Pair runs of a gate in a tile and the reals each moves: in a tile of consecutive rows
+    the gate on qubit ``q`` pairs ``2**(k - 1 - q)`` runs of ``2**q`` rows, else ``2**(k -
+    1)`` runs of ``run`` rows."""
+    if lowest:
+        return 1 << (k - 1 - qubit), (1 << qubit) * width
+    return 1 << (k - 1), run * width
+
+
+@njit(inline="always", **FLAGS)
+def _run_start(lowest, base, offsets, m, j, qubit, width):
+    if lowest:
+        return (base + (m << (qubit + 1))) * width
+    return _pair_start(base, offsets, m, j, width)
+
+
+@njit(inline="always", **FLAGS)
 def _group_forward(x, width, n, k, qubits, mats):
-    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` tile by tile."""
-    offsets, free = _tile_layout(n, k, qubits)
-    for index in range(1 << (n - k)):
+    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` tile by tile; each pair moves
+    ``run * width`` contiguous reals."""
+    run, offsets, free = _tile_layout(n, k, qubits, width)
+    lowest = _lowest_qubits(k, qubits)
+    for index in range(1 << free.shape[0]):
         base = _tile_base(index, free)
         for j in range(k):
             m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
             stride = (1 << qubits[j]) * width
-            for m in range(1 << (k - 1)):
-                start = _pair_start(base, offsets, m, j, width)
-                lo = x[start : start + width]
-                hi = x[start + stride : start + stride + width]
-                for c in range(width):
+            pairs, span = _pairs(lowest, k, run, qubits[j], width)
+            for m in range(pairs):
+                start = _run_start(lowest, base, offsets, m, j, qubits[j], width)
+                lo = x[start : start + span]
+                hi = x[start + stride : start + stride + span]
+                for c in range(span):
                     a0 = lo[c]
                     a1 = hi[c]
                     lo[c] = m00 * a0 + m01 * a1
@@ -99,20 +140,22 @@ def _group_forward(x, width, n, k, qubits, mats):
 def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals):
     """Un-apply the group on both states tile by tile; ``totals[j] += sum (mu_1 a_0 - mu_0
     a_1)`` for each rotation ``j`` (``angle[j] >= 0``) before it is un-applied."""
-    offsets, free = _tile_layout(n, k, qubits)
-    for index in range(1 << (n - k)):
+    run, offsets, free = _tile_layout(n, k, qubits, width)
+    lowest = _lowest_qubits(k, qubits)
+    for index in range(1 << free.shape[0]):
         base = _tile_base(index, free)
         for j in range(k - 1, -1, -1):
             m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
             stride = (1 << qubits[j]) * width
+            pairs, span = _pairs(lowest, k, run, qubits[j], width)
             total = 0.0
-            for m in range(1 << (k - 1)):
-                start = _pair_start(base, offsets, m, j, width)
-                lo = x[start : start + width]
-                hi = x[start + stride : start + stride + width]
-                mlo = mu[start : start + width]
-                mhi = mu[start + stride : start + stride + width]
-                for c in range(width):
+            for m in range(pairs):
+                start = _run_start(lowest, base, offsets, m, j, qubits[j], width)
+                lo = x[start : start + span]
+                hi = x[start + stride : start + stride + span]
+                mlo = mu[start : start + span]
+                mhi = mu[start + stride : start + stride + span]
+                for c in range(span):
                     a0 = lo[c]
                     a1 = hi[c]
                     b0 = mlo[c]
