@@ -9,11 +9,20 @@ the run's ``engine_path``). The kernels are compiled once and cached on disk (nu
 ``cache=True``); ``make setup`` compiles them ahead (``python -m qml_entanglement.engine``),
 so a run only loads them.
 
-Threads: numba's threading layer is ``forksafe`` (TBB when installed, else numba's
+Threads: numba's threading layer is ``forksafe`` (TBB when numba can load it, else numba's
 ``workqueue``; never GNU OpenMP, whose thread pool does not survive ``fork`` -- sweeps fork
-their workers) with as many threads as ``os.sched_getaffinity`` gives, and the kernels are
-the only threads at work (the session keeps BLAS on one thread). ``workqueue`` must not be
-entered from two Python threads at once, so calls are serialised by a lock.
+their workers; at n = 12 on this loaded 2-core machine TBB's work stealing gave the same epoch
+time as ``workqueue``'s static shares, so TBB is not a dependency), with as many threads as
+``os.sched_getaffinity`` gives; the kernels are the only threads at work (the session keeps
+BLAS on one thread). ``workqueue`` must not be entered from two Python threads at once, so
+calls are serialised by a lock.
+
+Why the old engine's threads were made opt-in: one CI dry run (issue 14) died with a
+segmentation fault in pandas' C CSV reader inside ``test_compare_report``, with an idle
+``concurrent.futures`` thread and tqdm's monitor thread alive. Both are started by MLflow's
+artifact downloads, and an idle pool thread waiting on its queue touches no memory, so the
+record points away from the engine; the cause was not established (not reproduced). These
+kernels start no Python threads at all.
 """
 
 from __future__ import annotations

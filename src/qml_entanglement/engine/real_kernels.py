@@ -114,13 +114,39 @@ def _run_start(lowest, base, offsets, m, j, qubit, width):
 
 
 @njit(inline="always", **FLAGS)
-def _group_forward(x, width, n, k, qubits, mats):
-    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` tile by tile; each pair moves
-    ``run * width`` contiguous reals."""
+def _tile_rows(base, offsets, run):
+    """The rows of a tile, run by run."""
+    rows = np.empty(offsets.shape[0] * run, dtype=np.int64)
+    for m in range(offsets.shape[0]):
+        for r in range(run):
+            rows[m * run + r] = base + offsets[m] + r
+    return rows
+
+
+@njit(inline="always", **FLAGS)
+def _move_rows(src, dst, rows, perm, sign, width, gather):
+    """For the tile's ``rows``: ``dst[row] = sign[row] * src[perm[row]]`` (``gather``) or
+    ``dst[perm[row]] = sign[row] * src[row]`` (the inverse, a scatter)."""
+    for row in rows:
+        factor = sign[row]
+        source = (perm[row] if gather else row) * width
+        target = (row if gather else perm[row]) * width
+        for c in range(width):
+            dst[target + c] = factor * src[source + c]
+
+
+@njit(inline="always", **FLAGS)
+def _group_forward(x, width, n, k, qubits, mats, src, perm, sign):
+    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` to ``x`` tile by tile; each pair
+    moves ``run * width`` contiguous reals. With a permutation (``perm`` not empty) each
+    tile is first gathered from ``src``: the permutation before the group costs no pass of
+    its own."""
     run, offsets, free = _tile_layout(n, k, qubits, width)
     lowest = _lowest_qubits(k, qubits)
     for index in range(1 << free.shape[0]):
         base = _tile_base(index, free)
+        if perm.shape[0]:
+            _move_rows(src, x, _tile_rows(base, offsets, run), perm, sign, width, True)
         for j in range(k):
             m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
             stride = (1 << qubits[j]) * width
@@ -137,9 +163,11 @@ def _group_forward(x, width, n, k, qubits, mats):
 
 
 @njit(inline="always", **FLAGS)
-def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals):
+def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals, x_to, mu_to, perm, sign):
     """Un-apply the group on both states tile by tile; ``totals[j] += sum (mu_1 a_0 - mu_0
-    a_1)`` for each rotation ``j`` (``angle[j] >= 0``) before it is un-applied."""
+    a_1)`` for each rotation ``j`` (``angle[j] >= 0``) before it is un-applied. With a
+    permutation (``perm`` not empty; the one before the group) each finished tile is then
+    un-permuted into ``x_to`` and ``mu_to``."""
     run, offsets, free = _tile_layout(n, k, qubits, width)
     lowest = _lowest_qubits(k, qubits)
     for index in range(1 << free.shape[0]):
@@ -167,6 +195,10 @@ def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals):
                     mhi[c] = m01 * b0 + m11 * b1
             if angle[j] >= 0:
                 totals[j] += total
+        if perm.shape[0]:
+            rows = _tile_rows(base, offsets, run)
+            _move_rows(x, x_to, rows, perm, sign, width, False)
+            _move_rows(mu, mu_to, rows, perm, sign, width, False)
 
 
 @njit(inline="always", **FLAGS)
@@ -277,13 +309,23 @@ def _forward_chunk(
     x = np.empty(rows * width)
     tmp = np.empty(rows * width)
     _load(encoded, start, count, x, width, rows)
-    for t in range(kind.shape[0]):
+    none = perms[:0, 0]
+    t = 0
+    while t < kind.shape[0]:
         g = table[t]
         if kind[t] == GROUP:
-            _group_forward(x, width, n, size[g], qubit[g], mats[g])
+            _group_forward(
+                x, width, n, size[g], qubit[g], mats[g], x, none, none.astype(np.float64)
+            )
+        elif t + 1 < kind.shape[0] and kind[t + 1] == GROUP:  # gathered tile by tile
+            h = table[t + 1]
+            _group_forward(tmp, width, n, size[h], qubit[h], mats[h], x, perms[g], signs[g])
+            x, tmp = tmp, x
+            t += 1
         else:
             _gather(x, tmp, perms[g], signs[g], width)
             x, tmp = tmp, x
+        t += 1
     _store(x, states, start, count, width, rows)
     if purities.shape[0]:
         _purities(x, width, count, n, purities, start)
@@ -324,6 +366,7 @@ def _backward_chunk(
     x = np.empty(length)
     mu = np.empty(length)
     tmp = np.empty(length)
+    mu_tmp = np.empty(length)
     _load(states, start, count, x, width, rows)
     for i in range(rows):
         for s in range(count):
@@ -333,15 +376,27 @@ def _backward_chunk(
             mu[i * width + 2 * s] = weight * x[i * width + 2 * s]
             mu[i * width + 2 * s + 1] = weight * x[i * width + 2 * s + 1]
     grads[ci] = 0.0
-    for t in range(kind.shape[0] - 1, -1, -1):
+    none = perms[:0, 0]
+    t = kind.shape[0] - 1
+    while t >= 0:
         g = table[t]
         if kind[t] == GROUP:
-            _group_backward(x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g])
+            fused = t > 0 and kind[t - 1] == PERMUTATION
+            p = table[t - 1] if fused else 0
+            _group_backward(
+                x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g], tmp, mu_tmp,
+                perms[p] if fused else none, signs[p] if fused else none.astype(np.float64),
+            )  # fmt: skip
+            if fused:  # the permutation before the group was un-applied tile by tile
+                x, tmp = tmp, x
+                mu, mu_tmp = mu_tmp, mu
+                t -= 1
         else:
             _scatter(x, tmp, perms[g], signs[g], width)
             x, tmp = tmp, x
             _scatter(mu, tmp, perms[g], signs[g], width)
             mu, tmp = tmp, mu
+        t -= 1
 
 
 @njit(parallel=True, **FLAGS)
