@@ -27,7 +27,7 @@ import numpy as np
 from .compile import Program
 
 GROUP, PERMUTATION = 0, 1
-GROUP_QUBITS = 6  # a tile is 2**6 rows: 64 rows of v reals stay in L1
+GROUP_QUBITS = 6  # a tile is 2**6 runs of rows, worked on while in cache
 
 
 @dataclass(frozen=True)
