@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -189,3 +190,36 @@ def test_threads_default_to_every_core_the_process_may_use(monkeypatch):
     assert engine_threads() == len(os.sched_getaffinity(0))
     monkeypatch.setenv("QML_ENGINE_THREADS", "1")
     assert engine_threads() == 1
+
+
+KERNEL_THREADS_SCRIPT = """
+import os, numpy as np
+from qml_entanglement.engine.real_block import RealBlockPath, chunk_width
+from qml_entanglement.engine import compile_circuit
+from qiskit.circuit.library import real_amplitudes
+before = set(os.listdir("/proc/self/task"))
+path = RealBlockPath.for_program(compile_circuit(real_amplitudes(10, reps=1)))
+batch = 3 * chunk_width(1 << 20, 10)
+encoded = np.zeros((batch, 2**10), dtype=complex)
+encoded[:, 0] = 1
+path.forward(np.zeros(path.program.num_parameters), encoded, np.ones((2**10, 1)))
+for tid in sorted(set(os.listdir("/proc/self/task")) - before):
+    status = open(f"/proc/self/task/{tid}/status").read()
+    print(int(status.split("SigBlk:")[1].split()[0], 16))
+"""
+
+
+def test_kernel_threads_never_take_ctrl_c_or_sigterm():
+    """A process-directed SIGINT goes to a thread that does not block it: the threads numba
+    starts for the kernels must block SIGINT and SIGTERM, or a run's held Ctrl-C (the main
+    thread blocks it while a step is recorded) would be taken by a kernel thread."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", KERNEL_THREADS_SCRIPT], capture_output=True, text=True, check=True
+    )
+    masks = [int(line) for line in proc.stdout.split()]
+    assert masks, "the parallel kernel started no thread"
+    for mask in masks:
+        assert mask >> (signal.SIGINT - 1) & 1 and mask >> (signal.SIGTERM - 1) & 1

@@ -28,7 +28,10 @@ kernels start no Python threads at all.
 from __future__ import annotations
 
 import os
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -89,6 +92,21 @@ def chunk_width(batch: int, num_qubits: int) -> int:
     return int(max(1, min(batch, fits)))
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked on the calling thread for a parallel call, so the kernel
+    threads numba starts in it (first call, or first call after ``fork``) inherit the block
+    and never take those signals: the kernel then delivers them to the main thread, whose own
+    blocking (a run recording a step, ``signals_deferred``) must hold. A signal arriving
+    during the call waits until it returns."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @cache
 def _kernels():
     """Import the kernels once, after choosing the threading layer (numba reads it at the
@@ -128,7 +146,7 @@ class RealBlockPath:
             getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, *steps, args[1],
                                                 *tables, *args[2:])  # fmt: skip
             return
-        with _lock:
+        with _lock, _signals_held():
             numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
             getattr(kernels, name)(args[0], self.n, chunk, *steps, args[1], *tables, *args[2:])
 
