@@ -121,7 +121,11 @@ class MLflowTracking(Callback):
             flush_seconds=self.flush_seconds,
             writer=writer,
         ).__enter__()
-        self.run.log_params(run_params(cfg))
+        params = run_params(cfg)
+        path = getattr(experiment.classifier.simulator, "path", None)
+        if path is not None:  # which engine path evaluated the ansatz (chosen automatically)
+            params["engine_path"] = path
+        self.run.log_params(params)
         once = {**experiment.dataset.facts, **experiment.once}
         if once:
             self.run.log_final(once)
