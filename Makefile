@@ -48,6 +48,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m qml_entanglement.engine
 	@touch $@
 
 setup: $(STAMP) ## create/refresh .venv from pyproject.toml

@@ -62,6 +62,8 @@ def test_default_experiment_logs_every_epoch_and_artifact(store_uri):
     assert "trainer.epochs=4" in tags["overrides"] and len(tags["git_commit"]) >= 7
     assert run.data.params["trainer.epochs"] == "4"
     assert run.data.params["model.feature_map.name"] == "zz"
+    # RealAmplitudes lowers to the compiled real-block path, chosen without being asked for
+    assert run.data.params["engine_path"] == "real-block (numba)"
     names = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {
         "config.yaml",

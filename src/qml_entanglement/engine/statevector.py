@@ -34,11 +34,14 @@ from threadpoolctl import ThreadpoolController
 
 from .compile import CircuitCompileError, Program, compile_circuit
 from .kernels import apply_generator, apply_matrix, apply_op
+from .real_block import RealBlockPath
 
 # objective(probabilities (B, 2**n)) -> (value, d value / d probabilities (B, 2**n))
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 MODES = ("auto", "gate", "unitary")
+# the fast path's per-sample readout costs C multiply-adds per amplitude: parity has C = 2
+FAST_MAX_CLASSES = 16
 # Gate mode runs the program on chunks of samples small enough to stay in a core's cache while
 # every gate passes over them (the whole batch at n = 12 is 33 MB per copy, and each gate would
 # stream it from memory): measured at n = 12, 500 samples, forward + adjoint gradient of
@@ -189,7 +192,10 @@ class StatevectorSimulator:
         (in ``feature_map.parameters`` order, matching feature columns), the ansatz's the
         trainable parameters (in ``ansatz.parameters`` order).
     mode
-        ``"gate"``, ``"unitary"`` or ``"auto"`` (unitary while ``2**n`` is below the batch).
+        ``"gate"``, ``"unitary"`` or ``"auto"``: the compiled real-block path
+        (:mod:`.real_block`) when the ansatz lowers to it, else unitary while ``2**n`` is
+        below the batch, else gate. ``gate`` and ``unitary`` force the NumPy engine, which
+        stays the reference and the fallback.
     """
 
     name = "statevector"
@@ -212,6 +218,29 @@ class StatevectorSimulator:
         self.block = compile_circuit(ansatz)
         self.mode = mode
         self._unitary_cache: tuple[bytes, np.ndarray] | None = None
+        self.fast = RealBlockPath.for_program(self.block) if mode == "auto" else None
+
+    @property
+    def path(self) -> str:
+        """The engine path that evaluates the ansatz (logged as the run's ``engine_path``)."""
+        return self.fast.name if self.fast is not None else f"numpy ({self.mode})"
+
+    def readout_evaluation(self, theta, encoded, readout, loss, labels, with_grad: bool):
+        """``(states, class probabilities, mean loss, gradient or None, purities)`` on the
+        compiled real-block path (``purities``: every qubit's reduced-state purity per sample,
+        ``(B, n)``, from the same pass), or None when it does not apply (no fast path, or a
+        readout with more than :data:`FAST_MAX_CLASSES` classes: the kernel's readout costs
+        ``C`` per amplitude).
+        """
+        if self.fast is None or readout.shape[1] > FAST_MAX_CLASSES:
+            return None
+        states, class_probs, purities = self.fast.forward(theta, encoded, readout, True)
+        per_sample, d_class = loss(class_probs, labels)
+        grad = None
+        if with_grad:
+            d_class = np.asarray(d_class, dtype=float) / len(labels)
+            grad = self.fast.gradient(theta, states, readout, d_class)
+        return states, class_probs, float(np.mean(per_sample)), grad, purities
 
     @property
     def num_parameters(self) -> int:
@@ -274,6 +303,8 @@ class StatevectorSimulator:
     def states(self, theta: np.ndarray, encoded: np.ndarray) -> np.ndarray:
         """Output states ``(B, 2**n)`` of the model at parameters ``theta``."""
         theta = np.asarray(theta, dtype=float)
+        if self.fast is not None:
+            return self.fast.forward(theta, encoded, np.ones((2**self.num_qubits, 1)))[0]
         angles = self.block.angles.evaluate(theta)
         with single_threaded_blas():
             if self._use_unitary(encoded.shape[0]):

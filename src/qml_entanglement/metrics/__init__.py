@@ -38,7 +38,13 @@ Haar-random references: :func:`page_entropy`, :func:`page_half_cut`,
 """
 
 from .circuit_measures import entangling_capability, entangling_power, expressibility
-from .entanglement import SingleQubitMeasures, concurrence, meyer_wallach, single_qubit_measures
+from .entanglement import (
+    SingleQubitMeasures,
+    concurrence,
+    measures_from_purities,
+    meyer_wallach,
+    single_qubit_measures,
+)
 from .entropy import (
     bipartite_entropy,
     entanglement_entropy,
@@ -103,6 +109,7 @@ __all__ = [
     "shot_budget",
     "single_qubit_entropies",
     "single_qubit_measures",
+    "measures_from_purities",
     "single_qubit_purities",
     "tripartite_information",
     "von_neumann_entropy",

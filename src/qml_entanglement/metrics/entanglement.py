@@ -19,7 +19,13 @@ from ._validation import (
 from .entropy import qubit_entropy_from_purity
 from .reduced_states import map_statevector_chunks, scalar_or_array, single_qubit_purity_kernel
 
-__all__ = ["SingleQubitMeasures", "concurrence", "meyer_wallach", "single_qubit_measures"]
+__all__ = [
+    "SingleQubitMeasures",
+    "concurrence",
+    "measures_from_purities",
+    "meyer_wallach",
+    "single_qubit_measures",
+]
 
 
 class SingleQubitMeasures(NamedTuple):
@@ -77,11 +83,45 @@ def single_qubit_measures(
     array([[0.5, 0.5],
            [1. , 1. ]])
     """
-    ln_base = check_base(base)
     arr, n = as_statevectors(states)
     kernel = single_qubit_purity_kernel(n, range(n))
     purities = map_statevector_chunks(arr, kernel, (n,), np.float64, atol=atol)
-    entropies = qubit_entropy_from_purity(purities, ln_base)
+    return measures_from_purities(purities, base)
+
+
+def measures_from_purities(purities, base: float = 2) -> SingleQubitMeasures:
+    r""":class:`SingleQubitMeasures` from the per-qubit purities alone.
+
+    For a caller that has the purities already (the statevector engine computes them in the
+    pass that produces the states), this spares the pass over the states.
+
+    Parameters
+    ----------
+    purities : array_like, shape (..., n)
+        :math:`\mathrm{Tr}\,\rho_k^2` of every qubit's reduced state, in ``[1/2, 1]``.
+    base : float, optional
+        Logarithm base of the entropies; 2 (bits) by default.
+
+    Returns
+    -------
+    SingleQubitMeasures
+        As :func:`single_qubit_measures`: entropies from the eigenvalues
+        :math:`(1 \pm \sqrt{2 \mathrm{Tr}\rho_k^2 - 1}) / 2`, Meyer-Wallach
+        :math:`Q = 2(1 - \frac1n \sum_k \mathrm{Tr}\,\rho_k^2)` [1]_.
+
+    References
+    ----------
+    .. [1] G. K. Brennen, "An observable measure of entanglement for pure states of
+           multi-qubit systems", Quantum Inf. Comput. 3, 619 (2003).
+
+    Examples
+    --------
+    >>> m = measures_from_purities([[0.5, 0.5], [1.0, 1.0]])
+    >>> m.meyer_wallach, m.entanglement_entropy
+    (array([1., 0.]), array([1., 0.]))
+    """
+    purities = np.asarray(purities, dtype=float)
+    entropies = qubit_entropy_from_purity(purities, check_base(base))
     mw = np.clip(2.0 * (1.0 - purities.mean(axis=-1)), 0.0, 1.0)
     return SingleQubitMeasures(
         purities, entropies, scalar_or_array(mw), scalar_or_array(entropies.mean(axis=-1))

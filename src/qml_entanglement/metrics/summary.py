@@ -17,7 +17,7 @@ import functools
 
 import numpy as np
 
-from .entanglement import single_qubit_measures
+from .entanglement import measures_from_purities, single_qubit_measures
 from .entropy import bipartite_entropy
 from .haar import meyer_wallach_haar_mean, page_half_cut
 from .mixed import log_negativity, negativity, purity
@@ -32,13 +32,18 @@ def _mean_and_std(name: str, values: np.ndarray) -> dict[str, float]:
 
 
 def entanglement_summary(
-    states: np.ndarray, half_cut: bool = True, half_cut_subset: np.ndarray | None = None
+    states: np.ndarray,
+    half_cut: bool = True,
+    half_cut_subset: np.ndarray | None = None,
+    purities: np.ndarray | None = None,
 ) -> dict[str, float]:
     """Batch-mean entanglement metrics (and their standard deviations) of ``states``.
 
     ``half_cut=False`` leaves out the half-cut entropy and the Haar fractions;
     ``half_cut_subset`` (indices into ``states``) limits the half-cut entropy, the one metric
-    that needs an eigendecomposition per state, to those states (all when None). The two
+    that needs an eigendecomposition per state, to those states (all when None); ``purities``
+    (``(B, n)``, :math:`\\operatorname{tr}\\rho_k^2` of each state's qubits, e.g. from the
+    engine's forward pass) spare the pass over the single-qubit reduced states. The two
     fractions are the batch means divided by their Haar values (their spread is the base
     metric's, scaled, so it is not logged twice).
     """
@@ -49,7 +54,9 @@ def entanglement_summary(
         out.update(_mean_and_std("log_negativity", log_negativity(states, cut)))
         out.update(_mean_and_std("purity", purity(states)))
         return out
-    measures = single_qubit_measures(states)
+    measures = (
+        single_qubit_measures(states) if purities is None else measures_from_purities(purities)
+    )
     out = _mean_and_std("meyer_wallach", measures.meyer_wallach)
     out.update(_mean_and_std("von_neumann_entropy", measures.entanglement_entropy))
     n = int(np.log2(states.shape[-1]))

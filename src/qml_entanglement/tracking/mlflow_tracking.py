@@ -114,13 +114,19 @@ class MLflowTracking(Callback):
         tags = run_tags(
             cfg, self.overrides, experiment.model.tags(), experiment.entanglement_metrics
         )
+        params = run_params(cfg)
+        path = getattr(experiment.classifier.simulator, "path", None)
+        if path is not None:  # which engine path evaluated the ansatz (chosen automatically)
+            params["engine_path"] = path
         once = {**experiment.dataset.facts, **experiment.once}
         try:
-            self._open_run(tags, writer, once)
+            self._open_run(tags, params, writer, once)
         finally:
             self.timings["tracking"] += time.perf_counter() - tic
 
-    def _open_run(self, tags: dict[str, str], writer, once: dict[str, float]) -> None:
+    def _open_run(
+        self, tags: dict[str, str], params: dict[str, Any], writer, once: dict[str, float]
+    ) -> None:
         """Create the run and log its params: a store that fails meanwhile (a server killed,
         a corrupted database) is :class:`StoreUnavailable` in one line, and a run already
         created is closed (FAILED, or ``interrupted`` by a second Ctrl-C) before it goes on."""
@@ -137,7 +143,7 @@ class MLflowTracking(Callback):
                 writer=writer,
             )
             self.run = run.__enter__()
-            self.run.log_params(run_params(self.config))
+            self.run.log_params(params)
             if once:
                 self.run.log_final(once)
         except BaseException as error:

@@ -65,10 +65,13 @@ def entanglement(context: MeasureContext) -> Measure:
     (:func:`~qml_entanglement.metrics.summary.entanglement_summary`): Meyer-Wallach,
     single-qubit and half-cut entropies for pure states, negativities and purity for mixed."""
     mixed = bool(getattr(context.simulator, "mixed", False))
-    subset = context.half_cut_subset
+    subset, probe = context.half_cut_subset, context.probe
 
     def measure(step: Step) -> dict[str, float]:
-        return entanglement_summary(step.states, half_cut_subset=subset)
+        purities = getattr(step.evaluation, "purities", None)  # from the compiled forward pass
+        if purities is not None and probe is not None:
+            purities = purities[probe]
+        return entanglement_summary(step.states, half_cut_subset=subset, purities=purities)
 
     if mixed:
         return StepMeasure(MIXED_SUMMARY, measure, MIXED_STATE_METRICS)

@@ -15,6 +15,7 @@ class Evaluation:
     class_probs: np.ndarray  # (B, C)
     loss: float
     grad: np.ndarray | None  # (P,) or None
+    purities: np.ndarray | None = None  # (B, n) single-qubit purities, when the engine has them
 
 
 class QuantumClassifier:
@@ -24,7 +25,9 @@ class QuantumClassifier:
     ----------
     simulator
         Provides ``encode(features)``, ``probabilities_and_states(theta, encoded)`` and
-        ``value_and_grad(theta, encoded, objective)``.
+        ``value_and_grad(theta, encoded, objective)``; optionally
+        ``readout_evaluation(theta, encoded, readout, loss, labels, with_grad)``, which
+        evaluates everything at once or returns None (the statevector engine's compiled path).
     readout
         Matrix ``(2**n, C)`` from basis probabilities to class probabilities.
     loss
@@ -47,6 +50,10 @@ class QuantumClassifier:
         return value_and_dprob
 
     def evaluate(self, theta, encoded, labels, *, with_grad: bool) -> Evaluation:
+        fast = getattr(self.simulator, "readout_evaluation", None)
+        result = fast(theta, encoded, self.readout, self.loss, labels, with_grad) if fast else None
+        if result is not None:  # the simulator applies the readout itself (compiled path)
+            return Evaluation(*result)
         objective = self.objective(labels)
         if with_grad:
             states, probs, value, grad = self.simulator.value_and_grad(theta, encoded, objective)

@@ -1,0 +1,210 @@
+"""The fast path for real trainable blocks: lowered steps run by the compiled kernels.
+
+:class:`RealBlockPath` evaluates ``readout(|U(theta) phi_b|**2)`` for a batch of encodings
+``phi_b`` and, given ``dL/dP_class``, the exact gradient in ``theta`` (the block's angle table
+maps angle gradients to parameter gradients: ``d theta = J^T d angle``). It is chosen
+automatically by :class:`~.statevector.StatevectorSimulator` when
+:func:`~.lowering.lower_real_block` accepts the block; its name is :data:`NAME` (logged as
+the run's ``engine_path``). The kernels are compiled once and cached on disk (numba
+``cache=True``); ``make setup`` compiles them ahead (``python -m qml_entanglement.engine``),
+so a run only loads them.
+
+Threads: numba's threading layer is ``forksafe`` (TBB when numba can load it, else numba's
+``workqueue``; never GNU OpenMP, whose thread pool does not survive ``fork`` -- sweeps fork
+their workers; at n = 12 on this loaded 2-core machine TBB's work stealing gave the same epoch
+time as ``workqueue``'s static shares, so TBB is not a dependency), with as many threads as
+``os.sched_getaffinity`` gives; the kernels are the only threads at work (the session keeps
+BLAS on one thread). ``workqueue`` must not be entered from two Python threads at once, so
+calls are serialised by a lock.
+
+Why the old engine's threads were made opt-in: one CI dry run (issue 14) died with a
+segmentation fault in pandas' C CSV reader inside ``test_compare_report``, with an idle
+``concurrent.futures`` thread and tqdm's monitor thread alive. Both are started by MLflow's
+artifact downloads, and an idle pool thread waiting on its queue touches no memory, so the
+record points away from the engine; the cause was not established (not reproduced). These
+kernels start no Python threads at all.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .compile import Program
+from .lowering import RealBlock, lower_real_block
+
+NAME = "real-block (numba)"
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # optional cap on the kernel threads
+L2_FALLBACK = 512 << 10
+L3_FALLBACK = 16 << 20
+WORKING_BUFFERS = 3  # state, adjoint state, permutation target
+MIN_CHUNK = 8
+_lock = threading.Lock()
+
+
+def _cache_bytes(index: int, fallback: int) -> int:
+    path = Path(f"/sys/devices/system/cpu/cpu0/cache/index{index}/size")
+    try:
+        text = path.read_text().strip().upper()
+        scale = {"K": 1 << 10, "M": 1 << 20}.get(text[-1], 1)
+        return int(text.rstrip("KM")) * scale
+    except (OSError, ValueError):
+        return fallback
+
+
+@cache
+def l2_bytes() -> int:
+    """A core's L2 cache in bytes (sysfs), 512 KiB when it cannot be read."""
+    return _cache_bytes(2, L2_FALLBACK)
+
+
+@cache
+def l3_bytes() -> int:
+    """The L3 cache in bytes (sysfs), 16 MiB when it cannot be read."""
+    return _cache_bytes(3, L3_FALLBACK)
+
+
+def engine_threads() -> int:
+    """Every core this process may run on (``os.sched_getaffinity``), capped by
+    ``$QML_ENGINE_THREADS`` when set."""
+    cores = len(os.sched_getaffinity(0))
+    cap = os.environ.get(THREADS_VARIABLE)
+    return max(1, min(cores, int(cap))) if cap else cores
+
+
+def chunk_width(batch: int, num_qubits: int) -> int:
+    """Samples per chunk: the largest ``b`` with three buffers of ``2**n * 2 b`` float64 in
+    L2 when that is at least :data:`MIN_CHUNK` (rows of ``2 b >= 16`` reals keep the
+    innermost loops long); else as many as fit in a quarter of L3 (at least 1, at most
+    :data:`MIN_CHUNK`): measured at n = 14 / 16, 4 / 1-2 samples per chunk beat 8 by
+    1.1-1.6x. At most the batch; independent of the thread count, so are the results."""
+    states = WORKING_BUFFERS * 16 * 2**num_qubits
+    fits = l2_bytes() // states
+    if fits < MIN_CHUNK:
+        fits = min(MIN_CHUNK, max(1, l3_bytes() // (4 * states)))
+    return int(max(1, min(batch, fits)))
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked on the calling thread for a parallel call, so the kernel
+    threads numba starts in it (first call, or first call after ``fork``) inherit the block
+    and never take those signals: the kernel then delivers them to the main thread, whose own
+    blocking (a run recording a step, ``signals_deferred``) must hold. A signal arriving
+    during the call waits until it returns."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@cache
+def _kernels():
+    """Import the kernels once, after choosing the threading layer (numba reads it at the
+    first parallel launch)."""
+    import numba
+
+    numba.config.THREADING_LAYER = "forksafe"
+    from . import real_kernels
+
+    return numba, real_kernels
+
+
+class RealBlockPath:
+    """Forward and gradient of a lowered real block on batches of encodings."""
+
+    name = NAME
+
+    def __init__(self, program: Program, block: RealBlock):
+        self.program = program
+        self.block = block
+        self.n = program.num_qubits
+
+    @classmethod
+    def for_program(cls, program: Program) -> RealBlockPath | None:
+        block = lower_real_block(program)
+        return None if block is None else cls(program, block)
+
+    def _call(self, name: str, batch: int, *args) -> None:
+        """Run kernel ``name`` (``forward`` / ``backward``) with the block's steps: its
+        parallel form when the batch spans several chunks, else the serial one."""
+        numba, kernels = _kernels()
+        b = self.block
+        chunk = chunk_width(batch, self.n)
+        steps = (b.kind, b.table, b.size, b.qubit)
+        tables = (b.angle, b.scale, b.fixed, b.perms, b.signs)
+        if chunk >= batch:
+            getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, *steps, args[1],
+                                                *tables, *args[2:])  # fmt: skip
+            return
+        with _lock, _signals_held():
+            numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
+            getattr(kernels, name)(args[0], self.n, chunk, *steps, args[1], *tables, *args[2:])
+
+    def forward(
+        self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray, purities: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Output states ``(B, 2**n)`` complex, class probabilities ``(B, C)`` and, when
+        asked, every qubit's reduced-state purity ``(B, n)`` (from the same pass)."""
+        encoded = np.ascontiguousarray(encoded, dtype=complex)
+        batch = encoded.shape[0]
+        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
+        states = np.empty_like(encoded)
+        class_probs = np.empty((batch, readout.shape[1]))
+        out = np.empty((batch if purities else 0, self.n))
+        self._call(
+            "forward", batch, encoded.view(np.float64), angles,
+            np.ascontiguousarray(readout, dtype=float), states.view(np.float64), class_probs, out,
+        )  # fmt: skip
+        return states, class_probs, out if purities else None
+
+    def gradient(
+        self, theta: np.ndarray, states: np.ndarray, readout: np.ndarray, d_class: np.ndarray
+    ) -> np.ndarray:
+        """``dL/dtheta`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``:
+        the kernel's pair sums times ``2 k`` per gate, summed over chunks, onto the angle
+        rows, then ``J^T``."""
+        b = self.block
+        states = np.ascontiguousarray(states, dtype=complex)
+        batch = states.shape[0]
+        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
+        sums = np.zeros((-(-batch // chunk_width(batch, self.n)),) + b.angle.shape)
+        self._call(
+            "backward", batch, states.view(np.float64), angles,
+            np.ascontiguousarray(readout, dtype=float),
+            np.ascontiguousarray(d_class, dtype=float), sums,
+        )  # fmt: skip
+        totals = 2 * b.scale * sums.sum(axis=0)
+        rotations = b.angle >= 0
+        grad_angles = np.bincount(b.angle[rotations], totals[rotations], minlength=len(angles))
+        return self.program.angles.jacobian.T @ grad_angles
+
+
+def compile_ahead() -> float:
+    """Compile (or load) both kernels on a tiny block; returns the seconds it took."""
+    import time
+
+    from qiskit.circuit.library import real_amplitudes
+
+    from .compile import compile_circuit
+
+    tic = time.perf_counter()
+    n = 10
+    path = RealBlockPath.for_program(compile_circuit(real_amplitudes(n, reps=1)))
+    theta = np.zeros(path.program.num_parameters)
+    readout = np.ones((2**n, 1))
+    for batch in (1, 3 * chunk_width(1 << 20, n)):  # the serial and the parallel kernels
+        encoded = np.zeros((batch, 2**n), dtype=complex)
+        encoded[:, 0] = 1.0
+        states, _, _ = path.forward(theta, encoded, readout, purities=True)
+        path.gradient(theta, states, readout, np.ones((batch, 1)))
+    return time.perf_counter() - tic

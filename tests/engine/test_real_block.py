@@ -1,0 +1,225 @@
+"""The compiled real-block path against qiskit, the NumPy engine and finite differences."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+import numpy as np
+import pytest
+from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.circuit import library as lib
+
+from qml_entanglement.engine import StatevectorSimulator
+from qml_entanglement.engine.lowering import lower_real_block
+from qml_entanglement.engine.real_block import NAME, chunk_width
+from qml_entanglement.metrics import single_qubit_measures
+from qml_entanglement.models import build_ansatz, build_feature_map
+from qml_entanglement.models.readout import parity_readout
+from qml_entanglement.training.classifier import QuantumClassifier
+from qml_entanglement.training.losses import CrossEntropy, MeanSquaredError
+from tests.engine.test_statevector import reference_states
+
+
+def mixed_real_circuit(n: int) -> QuantumCircuit:
+    """Every kind the lowering accepts: shared and affine angles, fixed one-qubit matrices
+    (h, x), CNOT / CZ / SWAP runs, a rotation on the same qubit twice in a row, and
+    more than six distinct qubits' gates in a row (two groups)."""
+    a, b, c = Parameter("a"), Parameter("b"), Parameter("c")
+    qc = QuantumCircuit(n)
+    qc.h(0)
+    for q in range(n):
+        qc.ry(a if q % 2 else b, q)
+    qc.ry(2 * c + 0.3, 1)
+    qc.ry(-0.5 * a, 1)
+    qc.x(n - 1)
+    qc.cx(0, 1)
+    qc.cz(1, 2)
+    qc.swap(0, 2)
+    qc.ry(c - b, 0)
+    qc.h(2)
+    return qc
+
+
+def real_amplitudes(reps: int, pattern: str):
+    return lambda n: build_ansatz("real_amplitudes", n, reps=reps, entanglement=pattern)
+
+
+ACCEPTED = {
+    "real_amplitudes_full": real_amplitudes(2, "full"),
+    "real_amplitudes_linear": real_amplitudes(3, "linear"),
+    "real_amplitudes_circular": real_amplitudes(1, "circular"),
+    "real_amplitudes_none": real_amplitudes(2, "none"),
+    "ry_cz_n_local": lambda n: lib.n_local(n, "ry", "cz", entanglement="linear", reps=2),
+    "mixed": mixed_real_circuit,
+}
+
+
+def setup(ansatz_factory, n: int = 7, batch: int = 11, seed: int = 3):
+    rng = np.random.default_rng(seed)
+    fm = build_feature_map("zz", n, reps=1)
+    ansatz = ansatz_factory(n)
+    x = rng.uniform(0, np.pi, (batch, n))
+    y = rng.integers(0, 2, batch)
+    theta = rng.uniform(-np.pi, np.pi, ansatz.num_parameters)
+    return fm, ansatz, x, y, theta
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_fast_path_matches_qiskit_numpy_engine_and_finite_differences(name):
+    fm, ansatz, x, y, theta = setup(ACCEPTED[name])
+    n = ansatz.num_qubits
+    fast = StatevectorSimulator(fm, ansatz)
+    assert fast.path == NAME
+    numpy_engine = StatevectorSimulator(fm, ansatz, mode="gate")
+    assert numpy_engine.path == "numpy (gate)"
+    encoded = fast.encode(x)
+    readout, loss = parity_readout(n), CrossEntropy()
+    ours = QuantumClassifier(fast, readout, loss).evaluate(theta, encoded, y, with_grad=True)
+    ref = QuantumClassifier(numpy_engine, readout, loss).evaluate(theta, encoded, y, with_grad=True)
+
+    assert np.abs(ours.states - reference_states(fm, ansatz, x, theta)).max() < 1e-10
+    want = single_qubit_measures(ref.states).purities
+    assert np.abs(ours.purities - want).max() < 1e-12
+    assert want.min() < 0.99  # entangled qubits: a purity that can disagree
+    assert np.abs(ours.class_probs - ref.class_probs).max() < 1e-10
+    assert abs(ours.loss - ref.loss) < 1e-10
+    assert np.abs(ours.grad - ref.grad).max() < 1e-10
+    assert np.abs(ours.grad).max() > 1e-3  # a gradient that can disagree
+
+    def value(t):  # the loss from the NumPy engine (checked against qiskit above)
+        probs = np.abs(numpy_engine.states(t, encoded)) ** 2
+        return float(loss(probs @ readout, y)[0].mean())
+
+    h = 1e-3  # five-point stencil: truncation O(h^4) ~ 1e-12, rounding ~ 1e-16 / h
+    fd = np.zeros_like(theta)
+    for j in range(len(theta)):
+        e = np.zeros_like(theta)
+        e[j] = h
+        fd[j] = (
+            -value(theta + 2 * e) + 8 * value(theta + e) - 8 * value(theta - e)
+            + value(theta - 2 * e)
+        ) / (12 * h)  # fmt: skip
+    assert np.abs(ours.grad - fd).max() < 1e-10
+
+
+def test_gradient_with_a_many_class_readout_and_another_loss():
+    """Mean squared error on a 4-class readout (the two low bits): a different d loss/dP."""
+    fm, ansatz, x, y, theta = setup(ACCEPTED["real_amplitudes_full"], n=4, batch=9)
+    y = np.arange(len(y)) % 4
+    readout = np.eye(4)[np.arange(16) % 4]
+    fast = StatevectorSimulator(fm, ansatz)
+    ref = StatevectorSimulator(fm, ansatz, mode="unitary")
+    encoded = fast.encode(x)
+    ours = QuantumClassifier(fast, readout, MeanSquaredError()).evaluate(
+        theta, encoded, y, with_grad=True
+    )
+    want = QuantumClassifier(ref, readout, MeanSquaredError()).evaluate(
+        theta, encoded, y, with_grad=True
+    )
+    assert abs(ours.loss - want.loss) < 1e-12
+    assert np.abs(ours.grad - want.grad).max() < 1e-10
+
+
+@pytest.mark.parametrize("name", ["efficient_su2", "two_local"])
+def test_complex_or_two_qubit_rotations_keep_the_numpy_engine(name):
+    ansatz = build_ansatz(name, 3, reps=1, entanglement="linear")
+    fm = build_feature_map("zz", 3, reps=1)
+    sim = StatevectorSimulator(fm, ansatz)
+    assert lower_real_block(sim.block) is None
+    assert sim.path == "numpy (auto)"
+    theta = np.zeros(ansatz.num_parameters)
+    assert sim.readout_evaluation(theta, None, None, None, None, True) is None
+
+
+def test_cry_is_real_but_two_qubit_so_not_lowered():
+    theta = Parameter("t")
+    qc = QuantumCircuit(2)
+    qc.ry(theta, 0)
+    qc.cry(theta, 0, 1)
+    sim = StatevectorSimulator(build_feature_map("zz", 2, reps=1), qc)
+    assert sim.block.is_real
+    assert sim.fast is None
+
+
+def test_results_do_not_depend_on_the_thread_count(monkeypatch):
+    """Chunks depend on the qubit count and batch only, and each writes its own gradient
+    row: one thread and every thread give identical bits."""
+    fm, ansatz, x, y, theta = setup(ACCEPTED["real_amplitudes_linear"], n=9, batch=100)
+    sim = StatevectorSimulator(fm, ansatz)
+    encoded = sim.encode(x)
+    clf = QuantumClassifier(sim, parity_readout(9), CrossEntropy())
+    many = clf.evaluate(theta, encoded, y, with_grad=True)
+    assert -(-100 // chunk_width(100, 9)) > 1  # several chunks
+    monkeypatch.setenv("QML_ENGINE_THREADS", "1")
+    one = clf.evaluate(theta, encoded, y, with_grad=True)
+    assert np.array_equal(one.grad, many.grad)
+    assert np.array_equal(one.states, many.states)
+
+
+def _child(queue, theta, encoded, fm, ansatz) -> None:
+    sim = StatevectorSimulator(fm, ansatz)
+    queue.put(sim.states(theta, encoded))
+
+
+def test_kernels_run_in_a_forked_child_after_the_parent_used_its_threads():
+    """Sweeps fork workers from a process that may have launched the kernel threads: the
+    threading layer must survive fork (GNU OpenMP's does not: the child would hang)."""
+    fm, ansatz, x, _, theta = setup(ACCEPTED["real_amplitudes_full"], n=5, batch=30)
+    sim = StatevectorSimulator(fm, ansatz)
+    encoded = sim.encode(x)
+    parent = sim.states(theta, encoded)  # threads launched here
+    from numba import threading_layer
+
+    assert threading_layer() in ("tbb", "workqueue")
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_child, args=(queue, theta, encoded, fm, ansatz))
+    child.start()
+    got = queue.get(timeout=120)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert np.array_equal(got, parent)
+
+
+def test_threads_default_to_every_core_the_process_may_use(monkeypatch):
+    from qml_entanglement.engine.real_block import engine_threads
+
+    monkeypatch.delenv("QML_ENGINE_THREADS", raising=False)
+    assert engine_threads() == len(os.sched_getaffinity(0))
+    monkeypatch.setenv("QML_ENGINE_THREADS", "1")
+    assert engine_threads() == 1
+
+
+KERNEL_THREADS_SCRIPT = """
+import os, numpy as np
+from qml_entanglement.engine.real_block import RealBlockPath, chunk_width
+from qml_entanglement.engine import compile_circuit
+from qiskit.circuit.library import real_amplitudes
+before = set(os.listdir("/proc/self/task"))
+path = RealBlockPath.for_program(compile_circuit(real_amplitudes(10, reps=1)))
+batch = 3 * chunk_width(1 << 20, 10)
+encoded = np.zeros((batch, 2**10), dtype=complex)
+encoded[:, 0] = 1
+path.forward(np.zeros(path.program.num_parameters), encoded, np.ones((2**10, 1)))
+for tid in sorted(set(os.listdir("/proc/self/task")) - before):
+    status = open(f"/proc/self/task/{tid}/status").read()
+    print(int(status.split("SigBlk:")[1].split()[0], 16))
+"""
+
+
+def test_kernel_threads_never_take_ctrl_c_or_sigterm():
+    """A process-directed SIGINT goes to a thread that does not block it: the threads numba
+    starts for the kernels must block SIGINT and SIGTERM, or a run's held Ctrl-C (the main
+    thread blocks it while a step is recorded) would be taken by a kernel thread."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", KERNEL_THREADS_SCRIPT], capture_output=True, text=True, check=True
+    )
+    masks = [int(line) for line in proc.stdout.split()]
+    assert masks, "the parallel kernel started no thread"
+    for mask in masks:
+        assert mask >> (signal.SIGINT - 1) & 1 and mask >> (signal.SIGTERM - 1) & 1
