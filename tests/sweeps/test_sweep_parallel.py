@@ -133,6 +133,10 @@ def test_a_stopped_launcher_closes_everything_and_leaves_no_process(store_uri, t
     output, _ = proc.communicate(timeout=120)
     assert proc.returncode != 0
     assert "missing" in output  # the summary
+    # a resource tracker killed before the workers was relaunched by them, with a KeyError
+    # traceback per worker (issue 27.8); the stop is one line
+    assert "Traceback" not in output and "resource_tracker" not in output, output
+    assert output.count("sweep ended early") == 1, output
     record = sweep_record(tmp_path / "sweep")
     assert record["status"] == "FAILED"
     parent, children = sweep_runs(store_uri, record["sweep_id"])

@@ -272,8 +272,8 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
 
 
 def _end_workers(grace: float, quiet: float = 1.0) -> None:
-    """Let the worker processes close their runs, then kill them (loky workers and their
-    resource tracker would otherwise outlive the sweep): wait until they have all been idle
+    """Let the worker processes close their runs, then kill them (loky workers would otherwise
+    outlive the sweep; their resource tracker ends with the last of them): wait until they have all been idle
     for *quiet* seconds (a worker whose job is over only waits for more), at most *grace*."""
     import psutil
 
@@ -294,7 +294,22 @@ def _end_workers(grace: float, quiet: float = 1.0) -> None:
             break
     for process in alive:
         with contextlib.suppress(psutil.Error):
-            process.kill()
+            if not _is_resource_tracker(process):
+                process.kill()
+
+
+def _is_resource_tracker(process) -> bool:
+    """Whether *process* is loky's resource tracker. It is never killed here: it ignores
+    SIGINT/SIGTERM and ends by itself once every process holding its pipe (this launcher, the
+    workers) has exited. Killed earlier, it is relaunched by the first process that still
+    talks to it, which then unregisters a folder the new tracker never saw: a ``KeyError``
+    traceback per worker on a Ctrl-C or SIGTERM of the sweep."""
+    import psutil
+
+    try:
+        return any("resource_tracker" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
 
 
 def _write_json(path: Path, record: dict) -> None:
