@@ -273,8 +273,9 @@ def _stop_on_sigterm(signum: int, frame: Any) -> None:
 
 def _end_workers(grace: float, quiet: float = 1.0) -> None:
     """Let the worker processes close their runs, then kill them (loky workers would otherwise
-    outlive the sweep; their resource tracker ends with the last of them): wait until they have all been idle
-    for *quiet* seconds (a worker whose job is over only waits for more), at most *grace*."""
+    outlive the sweep; their resource tracker ends with the last of them): wait until they
+    have all been idle for *quiet* seconds (a worker whose job is over only waits for more), at
+    most *grace*."""
     import psutil
 
     alive = psutil.Process().children(recursive=True)
