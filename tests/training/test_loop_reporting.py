@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 
 import pytest
 
@@ -16,13 +17,17 @@ from qml_entanglement.training.loop import train
 
 
 class Interrupter(Callback):
-    """Sends this process SIGINT (Python's handler: KeyboardInterrupt) at one step."""
+    """Sends SIGINT (Python's handler: KeyboardInterrupt) at one step: to this process, as a
+    terminal does (the kernel may hand it to any thread that does not block it), or to the main
+    thread alone (then it is handled before the next callback, deterministically)."""
 
-    def __init__(self, at: int):
-        self.at = at
+    def __init__(self, at: int, to_main_thread: bool = False):
+        self.at, self.to_main_thread = at, to_main_thread
 
     def on_epoch_end(self, step, metrics):
-        if step == self.at:
+        if step == self.at and self.to_main_thread:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        elif step == self.at:
             os.kill(os.getpid(), signal.SIGINT)
 
 
@@ -49,7 +54,7 @@ def test_an_interrupt_between_callbacks(compose_cfg, defer):
     experiment = build_experiment(cfg)
     recorder = Recorder(defer)
     with pytest.raises(KeyboardInterrupt):
-        train(experiment, [Interrupter(at=2), recorder])
+        train(experiment, [Interrupter(at=2, to_main_thread=not defer), recorder])
     if defer:  # the signal waits until every callback has the step
         assert recorder.steps == recorder.history == [0, 1, 2]
     else:  # the failure the hook prevents: step 2 in the history, never seen by the recorder

@@ -62,20 +62,26 @@ def signals_deferred() -> Iterator[None]:
     delivered to any thread that does not block it (a BLAS or numba worker), and CPython then
     runs the Python handler in the main thread all the same. So in the main thread the handlers
     are also swapped for one that only records the signal; the recorded signals are raised again,
-    in order, once the block ends and the previous handlers are back.
+    in order, once the block ends and the previous handlers are back (unless the block set
+    handlers of its own, which then stay and receive them).
     """
     previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _DEFERRED)
     received: list[int] = []
+
+    def record(number: int, _frame) -> None:
+        received.append(number)
+
     previous_handlers = {}
     if threading.current_thread() is threading.main_thread():
         for signum in sorted(_DEFERRED):
             previous_handlers[signum] = signal.getsignal(signum)
-            signal.signal(signum, lambda number, _frame: received.append(number))
+            signal.signal(signum, record)
     try:
         yield
     finally:
         for signum, handler in previous_handlers.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+            if signal.getsignal(signum) is record:  # a handler set inside the block stays
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
         for signum in received:
             signal.raise_signal(signum)
@@ -175,10 +181,13 @@ class MetricWriter:
 
     def sync(self, run_id: str, stall: float = STALL_SECONDS) -> tuple[list[Row], str | None]:
         """Wait until every batch of ``run_id`` is stored; return the rows the writer could not
-        store (for the caller to write) and the writer's error, if any. A writer that confirms
-        nothing for ``stall`` seconds (stopped, hung) is killed (it may hold the store's write
-        lock) and every batch it has not confirmed comes back to the caller."""
+        store (for the caller to write) and the writer's error, if any. A writer that neither
+        confirms a batch nor uses CPU time for ``stall`` seconds (stopped, hung) is killed (it
+        may hold the store's write lock) and every batch it has not confirmed comes back to the
+        caller; a writer that is only slow (a loaded machine, a store being created) is
+        waited for."""
         last_progress, waiting = time.monotonic(), len(self._owned(self._pending, run_id))
+        cpu = _cpu_seconds(self.process.pid)
         while waiting and not self.broken:
             if time.monotonic() - last_progress > stall:
                 self._give_up()
@@ -186,9 +195,12 @@ class MetricWriter:
             if self._outbox:
                 self._flush_outbox(0.5)
             self._receive(timeout=0.0 if self._outbox else 0.5)
-            now_waiting = len(self._owned(self._pending, run_id))
-            if now_waiting < waiting:
+            now_waiting, now_cpu = len(self._owned(self._pending, run_id)), None
+            if now_waiting == waiting:
+                now_cpu = _cpu_seconds(self.process.pid)
+            if now_waiting < waiting or (now_cpu is not None and now_cpu > cpu):
                 last_progress, waiting = time.monotonic(), now_waiting
+                cpu = cpu if now_cpu is None else now_cpu
         leftover: list[Row] = []
         error = None
         for seq in self._owned(self._failed, run_id):
@@ -305,8 +317,6 @@ class MetricWriter:
 def _wait_while_busy(process: subprocess.Popen, timeout: float, stall: float) -> bool:
     """Wait up to ``timeout`` s for ``process`` to end, giving up early once it has used no
     CPU time for ``stall`` s (a stopped or hung process); True if it ended."""
-    import psutil
-
     deadline = time.monotonic() + timeout
     last_cpu, last_change = -1.0, time.monotonic()
     while True:
@@ -316,15 +326,22 @@ def _wait_while_busy(process: subprocess.Popen, timeout: float, stall: float) ->
         except subprocess.TimeoutExpired:
             pass
         now = time.monotonic()
-        try:
-            times = psutil.Process(process.pid).cpu_times()
-            cpu = times.user + times.system
-        except psutil.Error:
-            cpu = last_cpu
+        cpu = _cpu_seconds(process.pid, default=last_cpu)
         if cpu != last_cpu:
             last_cpu, last_change = cpu, now
         if now >= deadline or now - last_change >= stall:
             return process.poll() is not None
+
+
+def _cpu_seconds(pid: int, default: float = -1.0) -> float:
+    """User + system CPU seconds process *pid* has used so far (*default* if it is gone)."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return default
+    return times.user + times.system
 
 
 _WRITER: MetricWriter | None = None
