@@ -404,9 +404,7 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
                 with contextlib.suppress(OSError):  # the parent is gone: keep storing
                     sender.send(("done", batch[1], error))
 
-    try:
-        sender.send(("ready",))
-    except OSError:  # the parent is gone already (it stopped on an error): nothing to store
+    if not _said_ready(sender):  # the parent is gone already (it stopped on an error)
         return
     parent_alive = True
     while parent_alive:
@@ -430,6 +428,15 @@ def serve(receiver: Connection, sender: Connection, parent_pid: int) -> None:
         store(queued)
     if os.getppid() != parent_pid:  # else the parent lives: it gave up on us, closes its runs
         _fail_orphans(client, open_runs, parent_pid)
+
+
+def _said_ready(sender: Connection) -> bool:
+    """Tell the parent the writer is up; False when the parent is gone (nothing to store)."""
+    try:
+        sender.send(("ready",))
+    except OSError:
+        return False
+    return True
 
 
 def _fail_orphans(client, open_runs: dict[str, str], parent_pid: int) -> None:
