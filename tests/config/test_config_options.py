@@ -20,7 +20,9 @@ NEEDS = {  # options that only make sense together with others
 def all_group_options():
     for group_dir in sorted(p for p in CONF.rglob("*") if p.is_dir()):
         group = group_dir.relative_to(CONF).as_posix()
-        if group in ("experiment", "sweep"):
+        # experiments and sweeps have tests of their own; study_design is a group of the study's
+        # config (conf/study.yaml, tests/study/test_study_design.py), not of training's
+        if group in ("experiment", "sweep", "study_design"):
             continue
         for yaml in sorted(group_dir.glob("*.yaml")):
             yield f"{group}={yaml.stem}"
