@@ -16,15 +16,19 @@ from __future__ import annotations
 import signal
 import sys
 
-import hydra
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
-from omegaconf import DictConfig
-
-from qml_entanglement.config.mistakes import report_mistakes  # registers the config options
-
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a Ctrl-C
 NOTHING = "interrupted before the run was created: nothing was stored"
+
+try:  # a Ctrl-C during the first imports ends in the same one line as any other
+    import hydra
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import DictConfig
+
+    from qml_entanglement.config.mistakes import report_mistakes  # registers the config options
+except KeyboardInterrupt:
+    print(NOTHING, file=sys.stderr)
+    sys.exit(INTERRUPTED)
 
 
 def _interrupt(signum, frame):

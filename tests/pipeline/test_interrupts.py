@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
 import psutil
 import pytest
 
-from tests.conftest import start_train
+from tests.conftest import ROOT, clean_env, start_train
 
 pytestmark = pytest.mark.integration
 NOTHING = "interrupted before the run was created: nothing was stored"
@@ -49,6 +50,36 @@ def test_ctrl_c_while_starting_is_one_line(store_uri):
     proc.send_signal(signal.SIGINT)
     assert _finish(proc, timeout=120) == 130, _stderr_lines(proc)
     assert _stderr_lines(proc) == [NOTHING]
+
+
+# Ctrl-C while Python imports Hydra, the entry point's first import (well under a second, so
+# a real signal's timing cannot aim at it): the import itself raises KeyboardInterrupt, as the
+# default SIGINT handler would at that moment.
+_INTERRUPTED_IMPORT = """
+import builtins, runpy, sys
+real = builtins.__import__
+def interrupted(name, *args, **kwargs):
+    if name == "hydra":
+        raise KeyboardInterrupt
+    return real(name, *args, **kwargs)
+builtins.__import__ = interrupted
+sys.argv = [sys.argv[1]]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_ctrl_c_during_the_first_imports_is_one_line():
+    """Was: a KeyboardInterrupt traceback from ``import hydra``."""
+    done = subprocess.run(
+        [sys.executable, "-c", _INTERRUPTED_IMPORT, str(ROOT / "pipelines" / "train.py")],
+        env=clean_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 130, done.stderr
+    assert done.stderr.splitlines() == [NOTHING]
 
 
 def test_ctrl_c_with_a_stopped_writer_while_the_store_opens_exits_promptly(store_uri):
