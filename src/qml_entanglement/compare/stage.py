@@ -45,7 +45,7 @@ from qml_entanglement.compare.report import (
     render_html,
     render_markdown,
 )
-from qml_entanglement.compare.report_folder import write_report_folder
+from qml_entanglement.report.folder import write_report_folder
 from qml_entanglement.compare.selection import (
     MISSING,
     NoRunsMatchError,
@@ -410,7 +410,7 @@ def _write(
     run_ids: list[str],
 ) -> Path:
     """Write every file into a new folder of its own; *report_dir* then points at it
-    (:mod:`.report_folder`: earlier reports are kept). Returns the folder."""
+    (:mod:`qml_entanglement.report.folder`: earlier reports are kept). Returns the folder."""
 
     def fill(folder: Path) -> None:
         figure_dir = folder / "figures"
