@@ -1,4 +1,4 @@
-r"""The ad hoc data of Havlicek et al. in O(2^n) memory: sampled points, labelled one pass at a time.
+r"""The ad hoc data of Havlicek et al. in O(2^n) memory: sampled points, labelled pass by pass.
 
 qiskit-machine-learning's ``ad_hoc_data`` builds dense ``2^n x 2^n`` matrices (about 32 GiB from
 ``n = 8``; :mod:`qml_entanglement.config.memory`). This generator keeps its labelling rule and
