@@ -114,7 +114,8 @@ def test_co_movement_beyond_the_controls_is_a_control_term_of_the_regression(pla
 def test_untrained_configurations_are_left_out_of_pooling_not_divided_by_zero(planted):
     _, tables = planted
     assert tables.zero_se["delta_meyer_wallach | untrained"] == 6
-    assert "untrained" not in set(tables.meta_by_arm.query("metric == 'delta_meyer_wallach'")["arm"])
+    pooled_arms = tables.meta_by_arm.query("metric == 'delta_meyer_wallach'")["arm"]
+    assert "untrained" not in set(pooled_arms)
     v = tables.verdicts.query("metric == 'delta_meyer_wallach' and arm == 'untrained'")
     assert set(v["verdict"]) == {"equivalent to zero"}
 

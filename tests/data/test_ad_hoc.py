@@ -1,4 +1,4 @@
-"""The O(2^n) ad hoc generator against qiskit-machine-learning's, and the shuffled-labels control."""
+"""The O(2^n) ad hoc generator against qiskit-machine-learning's; the shuffled-labels control."""
 
 from __future__ import annotations
 
