@@ -157,5 +157,7 @@ def test_run_quantities_are_changes_from_the_first_to_the_last_step():
     assert out["log10_init_grad_variance"] == pytest.approx(-3.0)
     assert math.isnan(out["delta_tripartite_information"])  # not measured
     assert out["q_loss_comovement"] > 0.8  # the shared steps, trends removed
+    rounding = run_quantities(frame.assign(half_cut_entropy=1.0 + 1e-16 * t), {})
+    assert rounding["delta_half_cut_entropy"] == 0.0  # rounding noise is no change
     flat = run_quantities(frame.assign(meyer_wallach=0.3), {})
     assert math.isnan(flat["q_loss_comovement"])

@@ -54,6 +54,7 @@ FACTOR_PARAMS = {
     "control": ("control.name", "trained"),
 }
 DATA_LABELS = {"ad_hoc_sampled": "ad_hoc"}
+ROUNDING = 1e-12
 
 
 def factors_of(params: Mapping[str, str]) -> dict[str, object]:
@@ -90,8 +91,14 @@ def _values(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def _change(frame: pd.DataFrame, column: str) -> float:
+    """Last minus first; a change at floating-point rounding level (:data:`ROUNDING` of the
+    series' magnitude, e.g. any entanglement change under local rotations alone) is 0, so
+    rounding noise is neither an effect nor a tiny standard error that outweighs real ones."""
     values = _values(frame, column)
-    return float(values[-1] - values[0]) if len(values) >= 2 else math.nan
+    if len(values) < 2:
+        return math.nan
+    change = float(values[-1] - values[0])
+    return 0.0 if abs(change) <= ROUNDING * max(1.0, float(np.abs(values).max())) else change
 
 
 def _last(frame: pd.DataFrame, column: str) -> float:

@@ -154,7 +154,8 @@ def _meta_row(result) -> dict[str, float]:
 
 def design(table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Intercept, qubits and reps (centred), and a dummy per level of each categorical factor
-    against its first level (none, ad_hoc, real_amplitudes, trained); constant columns out."""
+    against its baseline (none, ad_hoc, real_amplitudes, trained; the first level present when
+    the baseline's configurations were left out); constant columns out."""
     columns = {"intercept": np.ones(len(table))}
     for numeric in ("qubits", "reps"):
         values = table[numeric].to_numpy(dtype=float)
@@ -166,7 +167,9 @@ def design(table: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         "control": "trained",
     }
     for factor, base in baselines.items():
-        for level in sorted(set(table[factor]) - {base}):
+        present = sorted(set(table[factor]))
+        base = base if base in present else present[0]  # e.g. none left out with se = 0
+        for level in sorted(set(present) - {base}):
             columns[f"{factor}={level}"] = (table[factor] == level).to_numpy(dtype=float)
     kept = {k: v for k, v in columns.items() if k == "intercept" or np.ptp(v) > 0}
     return np.column_stack(list(kept.values())), list(kept)
