@@ -26,9 +26,9 @@ import numpy as np
 from mlflow.tracking import MlflowClient
 
 from qml_entanglement.compare import CompareSettings, build_report
-from qml_entanglement.compare.histories import load_histories
-from qml_entanglement.compare.selection import select_runs
-from qml_entanglement.compare.synthetic import RunSpec, create_runs, learning_curves
+from qml_entanglement.analysis.histories import load_histories
+from qml_entanglement.analysis.selection import select_runs
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs, learning_curves
 from qml_entanglement.tracking import ensure_store
 
 EXPERIMENT = "qml-entanglement"

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compare"))
 from compare_testdata import EXPERIMENT, config, history, labels, make_known_runs  # noqa: E402

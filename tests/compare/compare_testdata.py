@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 EXPERIMENT = "qml-entanglement"
 

@@ -11,7 +11,7 @@ import pytest
 from compare_testdata import EXPERIMENT, make_known_runs
 
 from qml_entanglement.compare.settings import CISettings, CompareSettings
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 from qml_entanglement.tracking import ensure_store
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,7 @@ from compare_testdata import EXPERIMENT, make_known_runs
 
 from qml_entanglement.compare import CompareSettings, build_report
 from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.synthetic import create_runs
+from qml_entanglement.tracking.synthetic import create_runs
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [

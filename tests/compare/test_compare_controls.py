@@ -11,7 +11,7 @@ from compare_testdata import config, history, labels
 from scipy import stats
 
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 BASELINE = 0.2  # the feature map's own Meyer-Wallach of the data
 EPOCHS = np.arange(16)

@@ -7,10 +7,10 @@ import pandas as pd
 from compare_testdata import config, history, labels
 
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.grouping import build_groups, is_config_key, short_names
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import SelectedRun
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.analysis.grouping import build_groups, is_config_key, short_names
+from qml_entanglement.analysis.histories import RunHistory
+from qml_entanglement.analysis.selection import SelectedRun
+from qml_entanglement.tracking.synthetic import RunSpec
 
 
 def _history(run_id: str, params: dict[str, str]) -> RunHistory:

@@ -21,7 +21,7 @@ from qml_entanglement.compare import (
 )
 from qml_entanglement.compare.publish import RUN_IDS_ARTIFACT, publish, run_ids_tag
 from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 
 REQUIRED_COLUMNS = {
     "run_id",

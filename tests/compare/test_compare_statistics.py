@@ -10,7 +10,7 @@ import pytest
 from scipy import stats
 
 from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.statistics import (
+from qml_entanglement.analysis.statistics import (
     benjamini_hochberg,
     bootstrap_interval,
     correlate,

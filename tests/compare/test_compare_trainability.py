@@ -10,7 +10,7 @@ from compare_testdata import config, history, labels
 from scipy import stats
 
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 EPOCHS = np.arange(12)
 # four depths: deeper circuits reach more of the Page value and have flatter gradients

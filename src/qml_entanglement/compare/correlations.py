@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.grouping import Grouping
-from qml_entanglement.compare.redundancy import IDENTITY, Relation
-from qml_entanglement.compare.statistics import (
+from qml_entanglement.analysis.grouping import Grouping
+from qml_entanglement.analysis.redundancy import IDENTITY, Relation
+from qml_entanglement.analysis.statistics import (
     MIN_EFFECTIVE,
     MIN_POINTS,
     SERIES,

@@ -21,13 +21,13 @@ degenerate (rounding only). The verdict, in this order:
 Statistics (all from :mod:`qml_entanglement.compare`): seeds are the replicates. A change over
 training is the per-seed ``final - initial`` with a t interval over seeds, its minimum
 detectable effect, power at the write-up's change, seeds needed and TOST
-(:func:`~qml_entanglement.compare.power.replicate_evidence`); a co-movement with the loss is
+(:func:`~qml_entanglement.analysis.power.replicate_evidence`); a co-movement with the loss is
 the per-seed correlation of the two series' *detrended steps*
-(:func:`~qml_entanglement.compare.power.co_movement`: two independent trends do not pass it),
-pooled over seeds with a Fisher-z interval (:func:`~qml_entanglement.compare.statistics.pool`);
+(:func:`~qml_entanglement.analysis.power.co_movement`: two independent trends do not pass it),
+pooled over seeds with a Fisher-z interval (:func:`~qml_entanglement.analysis.statistics.pool`);
 an exact monotone relation with the loss over all runs is an identity
-(:func:`~qml_entanglement.compare.redundancy.monotone_function`); periodicity uses
-:mod:`~qml_entanglement.study.periodicity`. The Bell toy has no randomness: its one run is
+(:func:`~qml_entanglement.analysis.redundancy.monotone_function`); periodicity uses
+:mod:`~qml_entanglement.analysis.periodicity`. The Bell toy has no randomness: its one run is
 the whole answer, so its findings are exact, not statistical.
 """
 
@@ -40,17 +40,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.power import (
+from qml_entanglement.analysis.periodicity import periodicity_test
+from qml_entanglement.analysis.power import (
     ReplicateEvidence,
     co_movement,
     minimum_detectable_effect,
     replicate_evidence,
 )
-from qml_entanglement.compare.redundancy import monotone_function
-from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.statistics import correlate, degenerate, pool
-from qml_entanglement.compare.trends import describe
-from qml_entanglement.study.periodicity import periodicity_test
+from qml_entanglement.analysis.redundancy import monotone_function
+from qml_entanglement.analysis.statistics import correlate, degenerate, pool
+from qml_entanglement.analysis.trends import describe
+from qml_entanglement.analysis.intervals import CISettings
 
 SUPPORTED, NOT_SUPPORTED, EQUIVALENT, ARTEFACT, IDENTITY, INCONCLUSIVE = (
     "supported",
@@ -330,7 +330,7 @@ def co_movement_finding(
 
     An exact monotone relation over every step of every run is an identity. Otherwise each
     seed gets the correlation of the two series' detrended steps with an n_eff p-value
-    (:func:`~qml_entanglement.compare.power.co_movement`), pooled over seeds with a Fisher-z
+    (:func:`~qml_entanglement.analysis.power.co_movement`), pooled over seeds with a Fisher-z
     interval; one run (a deterministic model) is judged by its own p-value.
     """
     pairs = _pairs(frames, column)

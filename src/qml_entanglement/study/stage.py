@@ -23,14 +23,14 @@ import numpy as np
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from qml_entanglement.compare.grouping import is_config_key
-from qml_entanglement.compare.histories import RunHistory, load_histories, no_progress_bars
-from qml_entanglement.compare.power import replicate_evidence
+from qml_entanglement.analysis.grouping import is_config_key
+from qml_entanglement.analysis.histories import RunHistory, load_histories, no_progress_bars
+from qml_entanglement.analysis.power import replicate_evidence
+from qml_entanglement.analysis.selection import check_store_exists, seed_sort_key, select_runs
+from qml_entanglement.analysis.statistics import mean_interval
+from qml_entanglement.analysis.trends import change_from_start, final_value
 from qml_entanglement.compare.publish import publish
-from qml_entanglement.compare.selection import check_store_exists, seed_sort_key, select_runs
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.summary import mean_interval
-from qml_entanglement.compare.trends import change_from_start, final_value
 from qml_entanglement.study import figures
 from qml_entanglement.study.claims import (
     CLAIMS,

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import MISSING, resolve_key, seed_sort_key
+from qml_entanglement.analysis.histories import RunHistory
+from qml_entanglement.analysis.selection import MISSING, resolve_key, seed_sort_key
 
 _SEED = re.compile(r"(^|[._])(\w*_)?seed$")
 BOOKKEEPING_PREFIXES = ("tracking.", "sweep.", "hydra.")
