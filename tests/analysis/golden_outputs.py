@@ -64,20 +64,21 @@ def run_compare(root: Path) -> Path:
 
 def run_study(root: Path) -> Path:
     """The study report of the fixed store, with halves (n_sim small: only its value matters)."""
-    from qml_entanglement.study import StudyConfig, StudySettings, build_study
+    from qml_entanglement.study import StudySettings, build_study
+    from qml_entanglement.study.settings import StudyDesign, StudyPublish
 
     uri = _store(root)
     study_store(uri)
-    config = StudyConfig(
-        tracking_uri=uri,
-        experiment=STUDY_EXPERIMENT,
-        output_dir=root / "study",
-        statistics=StudySettings(n_sim=99),
-        log_to_mlflow=False,
+    settings = StudySettings(
+        tracking={"uri": uri},
+        source=STUDY_EXPERIMENT,
+        output_dir=str(root / "study"),
+        n_sim=99,
+        mlflow=StudyPublish(log=False),
         dpi=40,
-        halves=True,
+        study_design=StudyDesign(halves=True),
     )
-    return build_study(config).directory
+    return build_study(settings.validate()).directory
 
 
 def tables(folder: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

@@ -1,6 +1,6 @@
 """Typed settings of the write-up study (``conf/study.yaml`` and ``conf/study_design/``).
 
-:class:`StudyConfig` is the schema of ``conf/study.yaml`` (``base_study``) and
+:class:`StudySettings` is the schema of ``conf/study.yaml`` (``base_study``) and
 :class:`StudyDesign` that of a ``study_design`` option (``base_design``); the YAML files hold
 only what differs. :func:`study_settings` checks the constraints and the rules across fields
 before anything is read, raising :class:`~qml_entanglement.config.ConfigError` naming the key,
@@ -49,7 +49,7 @@ class StudyPublish:
 
 @option(None, "study")
 @dataclass
-class StudyConfig:
+class StudySettings:
     """Everything ``make study`` needs.
 
     ``published_change``: the write-up's plotted change of its Q (t = 1 -> 48, rebuilt from
@@ -121,15 +121,15 @@ class StudyConfig:
                 "start < stop, or null for every seed"
             )
 
-    def validate(self) -> StudyConfig:
+    def validate(self) -> StudySettings:
         """Check every field's constraints and the rules across fields; return self."""
         check_node(OmegaConf.structured(self), "")
         self.check()
         return self
 
 
-def study_settings(cfg: Any) -> StudyConfig:
-    """The checked :class:`StudyConfig` of a composed ``conf/study.yaml``."""
+def study_settings(cfg: Any) -> StudySettings:
+    """The checked :class:`StudySettings` of a composed ``conf/study.yaml``."""
     settings = check_node(cfg, "")
     settings.check()
     return settings
