@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qml_entanglement.compare import figures
 from qml_entanglement.analysis.grouping import Group, Grouping, determines, figure_keys
+from qml_entanglement.compare import figures
 
 
 def _grouping(rows: list[dict[str, str]]) -> Grouping:

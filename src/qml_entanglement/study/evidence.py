@@ -295,6 +295,15 @@ def co_movement_finding(
             f"{_fmt(p[0])} (n_eff = {_fmt(result.n_eff[0])} of {result.n} steps)",
             numbers=numbers,
         )
+    return _pooled_finding(result, sign, settings, what, against, trends)
+
+
+def _pooled_finding(
+    result, sign: int, settings: StudySettings, what: str, against: str, trends: str
+) -> Finding:
+    """The seeds' correlations of detrended steps (:class:`~qml_entanglement.analysis.power.
+    CoMovement`) pooled with a Fisher-z interval, the MDE of the pooled r, and the sentence."""
+    r, p = result.r, result.p_value
     ci = CISettings(level=settings.level)
     pooled = pool(r, result.n, ci, np.random.default_rng(settings.seed))
     direction = 0
