@@ -5,8 +5,9 @@ data sets and circuits -- one report built on the analysis library and the repor
 - the runs, their histories, groups, statistics and trends come from
   :mod:`qml_entanglement.analysis` (selection, histories, grouping, statistics, trends,
   redundancy, power);
-- the comparison's own tables: :mod:`~.correlations` (per run), :mod:`~.summary` (per group
-  over seeds), :mod:`~.controls`, :mod:`~.trainability`, :mod:`~.data_quality`;
+- the comparison's own tables (:mod:`~.tables` makes them all): :mod:`~.correlations`
+  (per run), :mod:`~.summary` (per group over seeds), :mod:`~.controls`,
+  :mod:`~.trainability`, :mod:`~.data_quality`;
 - :mod:`~.figures` draws, :mod:`~.figure_set` names and captions the figures,
   :mod:`~.narrative` writes the prose, :mod:`~.report` makes them a
   :class:`~qml_entanglement.report.Report`, :mod:`~.publish` says how it is recorded;
