@@ -3,8 +3,10 @@ their folders to what must not change: the CSV tables (run ids, which differ per
 out), the figure file names and the study's verdicts.
 
 ``python tests/analysis/golden_outputs.py`` wrote ``tests/analysis/golden/`` with the code of
-commit 0dedd46 (before the analysis stage was redrawn); ``test_golden.py`` compares today's
-outputs with them.
+commit 0dedd46 (before the analysis stage was redrawn; this file then built the settings with
+that commit's API: ``CompareSettings(tracking_uri=..., log_to_mlflow=False, plot_workers=1,
+plot_dpi=40)`` and ``StudyConfig(..., statistics=StudySettings(n_sim=99))``, the same values
+as below); ``test_golden.py`` compares today's outputs with them.
 """
 
 from __future__ import annotations
@@ -43,39 +45,40 @@ def _store(root: Path) -> str:
 
 def run_compare(root: Path) -> Path:
     """The comparison report of the fixed store (no MLflow run: the folder is the output)."""
+    from qml_entanglement.analysis.intervals import CISettings
     from qml_entanglement.compare import CompareSettings, build_report
-    from qml_entanglement.compare.settings import CISettings
+    from qml_entanglement.compare.settings import PlotSettings, PublishSettings
 
     uri = _store(root)
     compare_store(uri)
     settings = CompareSettings(
-        tracking_uri=uri,
-        experiments=(EXPERIMENT,),
-        output_dir=root / "reports",
+        tracking={"uri": uri},
+        experiments=[EXPERIMENT],
+        output_dir=str(root / "reports"),
         ci=CISettings(n_resamples=999),
-        log_to_mlflow=False,
-        plot_workers=1,
-        plot_dpi=40,
+        mlflow=PublishSettings(log=False),
+        plots=PlotSettings(workers=1, dpi=40),
     )
-    return build_report(settings).folder
+    return build_report(settings.validate()).folder
 
 
 def run_study(root: Path) -> Path:
     """The study report of the fixed store, with halves (n_sim small: only its value matters)."""
-    from qml_entanglement.study import StudyConfig, StudySettings, build_study
+    from qml_entanglement.study import StudySettings, build_study
+    from qml_entanglement.study.settings import StudyDesign, StudyPublish
 
     uri = _store(root)
     study_store(uri)
-    config = StudyConfig(
-        tracking_uri=uri,
-        experiment=STUDY_EXPERIMENT,
-        output_dir=root / "study",
-        statistics=StudySettings(n_sim=99),
-        log_to_mlflow=False,
+    settings = StudySettings(
+        tracking={"uri": uri},
+        source=STUDY_EXPERIMENT,
+        output_dir=str(root / "study"),
+        n_sim=99,
+        mlflow=StudyPublish(log=False),
         dpi=40,
-        halves=True,
+        study_design=StudyDesign(halves=True),
     )
-    return build_study(config).directory
+    return build_study(settings.validate()).directory
 
 
 def tables(folder: Path, names: tuple[str, ...]) -> dict[str, pd.DataFrame]:

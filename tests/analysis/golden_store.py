@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compare"))
 from compare_testdata import EXPERIMENT, config, history, labels, make_known_runs  # noqa: E402
@@ -37,9 +37,7 @@ def compare_store(tracking_uri: str) -> None:
             frame = history(loss, meyer_wallach=mw, von_neumann_entropy=0.3 + 0.1 * mw)
             frame["train_accuracy"] = np.clip(1.0 - loss, 0, 1)
             params = config(dataset="blobs", seed=seed, **{"dataset.cluster_std": std})
-            specs.append(
-                RunSpec(frame, tags=labels(dataset="blobs", seed=seed), params=params)
-            )
+            specs.append(RunSpec(frame, tags=labels(dataset="blobs", seed=seed), params=params))
     create_runs(tracking_uri, EXPERIMENT, specs)
 
 
@@ -62,9 +60,12 @@ def _vqc_frame(rng: np.random.Generator, drift: float, n: int = 31) -> pd.DataFr
 
 
 def _study_params(name: str, seed: int, **more: object) -> dict[str, str]:
-    return {"run_name": name, "seed": str(seed), "model.name": "vqc", **{
-        k: str(v) for k, v in more.items()
-    }}
+    return {
+        "run_name": name,
+        "seed": str(seed),
+        "model.name": "vqc",
+        **{k: str(v) for k, v in more.items()},
+    }
 
 
 def study_store(tracking_uri: str) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from qml_entanglement.figure_output import Rendered
 
+RUN_IDS_FILE = "run_ids.txt"  # every published report lists the runs it read
 TextStyle = Literal["plain", "strong", "emphasis", "meta"]
 ListStyle = Literal["plain", "caveat", "code"]
 
@@ -103,11 +104,13 @@ class Report:
 
     def file_names(self) -> list[str]:
         """The files a published report holds (what a "Files" section lists)."""
+        texts = [name for name in self.texts if name != RUN_IDS_FILE]
         return [
             "report.html",
             "report.md",
             *self.tables,
-            *self.texts,
+            *texts,
+            RUN_IDS_FILE,
             "figures/ (each figure as PNG, SVG and PDF)",
         ]
 

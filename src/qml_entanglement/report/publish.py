@@ -15,11 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .elements import Report
+from .elements import RUN_IDS_FILE, Report
 from .folder import write_report_folder
 from .render import write_report
 
-RUN_IDS_FILE = "run_ids.txt"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
