@@ -16,8 +16,8 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from qml_entanglement.analysis.selection import NoRunsMatchError
 from qml_entanglement.atlas.stage import AtlasSettings, run_atlas
-from qml_entanglement.compare.selection import NoRunsMatchError
 from qml_entanglement.config.mistakes import report_mistakes
 
 log = logging.getLogger("atlas")

@@ -13,7 +13,7 @@ For a history :math:`m_0, \dots, m_E` (step 0 before any update) the change of a
   derivatives over random initialisations (once per run);
 * ``final_test_accuracy``: the test accuracy after the last epoch;
 * ``q_loss_comovement``: the trend-robust co-movement of :math:`Q` with the loss
-  (:func:`qml_entanglement.compare.power.co_movement`: Pearson r of detrended first
+  (:func:`qml_entanglement.analysis.power.co_movement`: Pearson r of detrended first
   differences, with its effective sample size ``q_loss_n_eff``); NaN where either series is
   flat (e.g. lr = 0).
 """
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.power import co_movement
+from qml_entanglement.analysis.power import co_movement
 
 # per-run quantity -> (history column, how): "delta" = last - first
 DELTAS = {

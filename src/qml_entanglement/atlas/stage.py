@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from qml_entanglement.compare.histories import load_histories
-from qml_entanglement.compare.selection import SelectedRun, check_store_exists, select_runs
+from qml_entanglement.analysis.histories import load_histories
+from qml_entanglement.analysis.selection import SelectedRun, check_store_exists, select_runs
 from qml_entanglement.report import Published, RunRecord, publish
-from qml_entanglement.tracking.store import ensure_store, resolve_tracking_uri
+from qml_entanglement.tracking.reading import open_store
+from qml_entanglement.tracking.store import resolve_tracking_uri
 
 from . import report
 from .quantities import FACTORS, factors_of, run_quantities
@@ -73,7 +74,7 @@ def read_runs(settings: AtlasSettings) -> tuple[str, pd.DataFrame]:
     """The store's URI and the per-run table of the selected atlas runs."""
     uri = resolve_tracking_uri(settings.tracking_uri)
     check_store_exists(uri, [settings.experiment], settings.filter)
-    client = ensure_store(uri)
+    client = open_store(uri)
     runs, _, _ = select_runs(client, uri, [settings.experiment], settings.filter)
     runs = latest_per_config(runs)
     histories, _ = load_histories(client, runs, "loss")

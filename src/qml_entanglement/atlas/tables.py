@@ -6,7 +6,7 @@ one-sample t test of zero on :math:`n_i - 1` degrees of freedom, its Benjamini-H
 across the configurations of that metric, the TOST equivalence test against
 :math:`\pm` the metric's margin, and the minimum detectable effect (80 % power, the
 configuration's own spread) that every "no effect" carries
-(:mod:`qml_entanglement.compare.power`).
+(:mod:`qml_entanglement.analysis.power`).
 
 Across configurations: DerSimonian-Laird pooling per metric and arm, and a Knapp-Hartung
 meta-regression of the effect on qubits, depth, topology, ansatz, data set and control
@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from qml_entanglement.analysis.meta import dersimonian_laird, meta_regression, q_values
-from qml_entanglement.compare.power import minimum_detectable_effect, tost
+from qml_entanglement.analysis.power import minimum_detectable_effect, tost
 
 from .quantities import FACTORS, METRICS
 
