@@ -269,8 +269,8 @@ def renyi2_half_cut_reference(n_qubits, base: float = 2):
 
     Examples
     --------
-    >>> float(renyi2_half_cut_reference(2))  # -log2(4/5)
-    0.32192809488736235
+    >>> round(float(renyi2_half_cut_reference(2)), 6)  # -log2(4/5)
+    0.321928
     """
     ln_base = check_base(base)
     n = _qubit_counts(n_qubits, "n_qubits", 1)
