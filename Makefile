@@ -37,9 +37,13 @@ STUDY_SWEEP := write_up
 STUDY_DESIGN := pilot
 endif
 STUDY_ARGS ?=
+# make atlas: the pre-declared design-space grid (conf/sweep/atlas/full*.yaml) or its quick subset
+ATLAS ?= full
+ATLAS_DIR ?= multirun/atlas-$(ATLAS)
+ATLAS_ARGS ?=
 
 .PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
-	postgres ray study
+	postgres ray study atlas
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -115,6 +119,14 @@ study: store ## the write-up reproduced and tested: its runs, then reports/study
 	$(PY) pipelines/train.py -m sweep=$(STUDY_SWEEP) hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(STUDY_DIR) 'seed=$(STUDY_SEEDS)' $(ARGS)
 	$(PY) pipelines/study.py study_design=$(STUDY_DESIGN) $(STUDY_ARGS)
+
+# Both sweeps skip configs that already FINISHED, so a stopped atlas resumes where it stopped.
+atlas: store ## the design-space atlas: its runs, then reports/atlas/ (ATLAS=quick: 4-6 qubits, 3 seeds)
+	$(PY) pipelines/train.py -m sweep=atlas/$(ATLAS) hydra.launcher.n_jobs=$(JOBS) \
+		hydra.sweep.dir=$(ATLAS_DIR) $(ARGS)
+	$(PY) pipelines/train.py -m sweep=atlas/$(ATLAS)_controls hydra.launcher.n_jobs=$(JOBS) \
+		hydra.sweep.dir=$(ATLAS_DIR)-controls $(ARGS)
+	$(PY) pipelines/atlas.py $(ATLAS_ARGS)
 
 # MLflow's GenAI job runner (7 more processes) is off unless MLFLOW_SERVER_ENABLE_JOB_EXECUTION=true.
 # The database URI goes to the server through the environment (MLFLOW_BACKEND_STORE_URI), never

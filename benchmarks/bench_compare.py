@@ -25,11 +25,11 @@ from pathlib import Path
 import numpy as np
 from mlflow.tracking import MlflowClient
 
+from qml_entanglement.analysis.histories import load_histories
+from qml_entanglement.analysis.selection import select_runs
 from qml_entanglement.compare import CompareSettings, build_report
-from qml_entanglement.compare.histories import load_histories
-from qml_entanglement.compare.selection import select_runs
-from qml_entanglement.compare.synthetic import RunSpec, create_runs, learning_curves
 from qml_entanglement.tracking import ensure_store
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs, learning_curves
 
 EXPERIMENT = "qml-entanglement"
 METRICS = (
@@ -127,7 +127,7 @@ def run(quick: bool = False) -> list[dict]:
             }
         )
 
-        settings = CompareSettings(tracking_uri=uri, output_dir=Path(tmp) / "reports")
+        settings = CompareSettings(tracking={"uri": uri}, output_dir=str(Path(tmp) / "reports"))
         start = time.perf_counter()
         result = build_report(settings)
         seconds = time.perf_counter() - start

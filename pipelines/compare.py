@@ -16,13 +16,9 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from qml_entanglement.compare import (
-    CompareSettings,
-    NoRunsMatchError,
-    SettingsError,
-    build_report,
-)
+from qml_entanglement.compare import NoRunsMatchError, build_report, compare_settings
 from qml_entanglement.compare.settings import quote_filter
+from qml_entanglement.config import ConfigError
 from qml_entanglement.config.mistakes import report_mistakes
 
 log = logging.getLogger("compare")
@@ -32,9 +28,9 @@ log = logging.getLogger("compare")
 def main(cfg: DictConfig) -> None:
     """Validate the config, build the report, say where it is."""
     try:
-        settings = CompareSettings.from_config(cfg)
+        settings = compare_settings(cfg)  # settings first: nothing is read if one is bad
         result = build_report(settings)
-    except (NoRunsMatchError, SettingsError) as error:
+    except (NoRunsMatchError, ConfigError) as error:
         print(f"compare: {error}", file=sys.stderr)
         sys.exit(2)
     except ConnectionError as error:  # the tracking store cannot be reached: exit 3

@@ -14,19 +14,19 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
+from qml_entanglement.config import ConfigError
 from qml_entanglement.config.mistakes import report_mistakes
+from qml_entanglement.study import StudyError, build_study, study_settings
 
 log = logging.getLogger("study")
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="study")
 def main(cfg: DictConfig) -> None:
-    from qml_entanglement.study import StudyError, build_study, study_config
-
     try:
-        config = study_config(cfg)  # settings first: nothing is read or written if one is bad
-        result = build_study(config)
-    except StudyError as error:
+        settings = study_settings(cfg)  # settings first: nothing is read or written if one is bad
+        result = build_study(settings)
+    except (StudyError, ConfigError) as error:
         print(f"study: {error}", file=sys.stderr)
         sys.exit(2)
     for row in result.claims.itertuples():

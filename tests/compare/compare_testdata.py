@@ -7,9 +7,11 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.compare.settings import PublishSettings
+from qml_entanglement.tracking.synthetic import RunSpec
 
 EXPERIMENT = "qml-entanglement"
+NO_RUN = PublishSettings(log=False)  # settings_for(mlflow=NO_RUN): the folder only
 
 
 def history(loss: Sequence[float], **metrics: Sequence[float]) -> pd.DataFrame:

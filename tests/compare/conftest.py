@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from compare_testdata import EXPERIMENT, make_known_runs
 
-from qml_entanglement.compare.settings import CISettings, CompareSettings
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.analysis.intervals import CISettings
+from qml_entanglement.compare.settings import CompareSettings
 from qml_entanglement.tracking import ensure_store
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,18 +43,17 @@ def tracking_uri(tmp_path: Path, _empty_store: Path) -> str:
 
 @pytest.fixture
 def settings_for(tmp_path: Path, tracking_uri: str) -> Callable[..., CompareSettings]:
-    """Settings reading the temporary store and writing under ``tmp_path/reports``."""
+    """Settings reading the temporary store and writing under ``tmp_path/reports``; keyword
+    arguments replace fields (``mlflow=NO_RUN``: no comparison run)."""
 
     def make(**overrides) -> CompareSettings:
         values = {
-            "tracking_uri": tracking_uri,
-            "output_dir": tmp_path / "reports",
+            "tracking": {"uri": tracking_uri},
+            "output_dir": str(tmp_path / "reports"),
             "ci": CISettings(n_resamples=999),
         }
         values.update(overrides)
-        settings = CompareSettings(**values)
-        settings.validate()
-        return settings
+        return CompareSettings(**values).validate()
 
     return make
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from compare_testdata import EXPERIMENT, make_known_runs
 
+from qml_entanglement.analysis.intervals import CISettings
 from qml_entanglement.compare import CompareSettings, build_report
-from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.synthetic import create_runs
+from qml_entanglement.compare.settings import PublishSettings
+from qml_entanglement.tracking.synthetic import create_runs
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -61,10 +62,10 @@ def html_report(tmp_path_factory, _empty_store) -> Path:
     uri = f"sqlite:///{db}"
     make_known_runs(lambda specs: create_runs(uri, EXPERIMENT, specs))
     settings = CompareSettings(
-        tracking_uri=uri,
-        output_dir=root / "reports",
+        tracking={"uri": uri},
+        output_dir=str(root / "reports"),
         ci=CISettings(n_resamples=999),
-        log_to_mlflow=False,
+        mlflow=PublishSettings(log=False),
     )
     return build_report(settings).directory / "report.html"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qml_entanglement.compare.statistics import correlate_batch, fisher_z_interval
+from qml_entanglement.analysis.statistics import correlate_batch, fisher_z_interval
 
 PAIRS = 600
 EPOCHS = 101

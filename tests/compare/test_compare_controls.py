@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from compare_testdata import config, history, labels
+from compare_testdata import NO_RUN, config, history, labels
 from scipy import stats
 
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 BASELINE = 0.2  # the feature map's own Meyer-Wallach of the data
 EPOCHS = np.arange(16)
@@ -38,7 +38,7 @@ def _runs(entanglement: str, rise: float, final_losses) -> list[RunSpec]:
 def report(add_runs, settings_for):
     add_runs(_runs("linear", 0.4, [0.30, 0.35, 0.25, 0.32]))
     add_runs(_runs("none", 0.0, [0.50, 0.55, 0.45, 0.52]))
-    result = build_report(settings_for(name="controls", log_to_mlflow=False))
+    result = build_report(settings_for(name="controls", mlflow=NO_RUN))
     read = lambda name: pd.read_csv(result.directory / name)  # noqa: E731
     return read("controls.csv"), read("trends.csv"), read("summary.csv")
 

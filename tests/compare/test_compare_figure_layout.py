@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from qml_entanglement.analysis.grouping import Group, Grouping, determines, figure_keys
 from qml_entanglement.compare import figures
-from qml_entanglement.compare.grouping import Group, Grouping, determines, figure_keys
 
 
 def _grouping(rows: list[dict[str, str]]) -> Grouping:
@@ -107,8 +107,8 @@ def test_captions_promise_a_band_only_when_one_is_drawn_and_the_loss_is_named():
 
 
 def test_a_missing_value_says_what_it_stands_for():
-    from qml_entanglement.compare.grouping import short_names
-    from qml_entanglement.compare.stage import _value_labels
+    from qml_entanglement.analysis.grouping import short_names
+    from qml_entanglement.compare.figure_set import value_labels as _value_labels
 
     rows = [
         {"dataset.name": "ad_hoc", "dataset.cluster_std": "n/a"},

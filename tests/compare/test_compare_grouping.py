@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from compare_testdata import config, history, labels
+from compare_testdata import NO_RUN, config, history, labels
 
+from qml_entanglement.analysis.grouping import build_groups, is_config_key, short_names
+from qml_entanglement.analysis.histories import RunHistory
+from qml_entanglement.analysis.selection import SelectedRun
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.grouping import build_groups, is_config_key, short_names
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import SelectedRun
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 
 def _history(run_id: str, params: dict[str, str]) -> RunHistory:
@@ -103,7 +103,7 @@ def test_a_user_grouping_that_pools_configurations_names_what_differs(add_runs, 
                 )
             )
     add_runs(specs)
-    pooled = build_report(settings_for(log_to_mlflow=False, group_by=("dataset",), name="p"))
+    pooled = build_report(settings_for(mlflow=NO_RUN, group_by=["dataset"], name="p"))
     quality = pd.read_csv(pooled.directory / "data_quality.csv")
     finding = quality[quality["kind"] == "pooled_configs"]
     assert len(finding) == 1
@@ -112,7 +112,7 @@ def test_a_user_grouping_that_pools_configurations_names_what_differs(add_runs, 
     summary = pd.read_csv(pooled.directory / "summary.csv")
     assert summary["pooled_keys"].str.contains("cluster_std").all()
 
-    auto = build_report(settings_for(log_to_mlflow=False, name="auto"))
+    auto = build_report(settings_for(mlflow=NO_RUN, name="auto"))
     assert auto.n_groups == 3
     summary = pd.read_csv(auto.directory / "summary.csv")
     assert set(summary["group"]) == {"cluster_std=0.5", "cluster_std=1.0", "cluster_std=2.0"}

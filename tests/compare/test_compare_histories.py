@@ -8,13 +8,13 @@ import pytest
 from compare_testdata import EXPERIMENT, history, labels
 from mlflow.tracking import MlflowClient
 
-from qml_entanglement.compare.histories import (
+from qml_entanglement.analysis.histories import (
     is_entanglement_metric,
     load_histories,
     local_artifact_dir,
 )
-from qml_entanglement.compare.selection import select_runs
-from qml_entanglement.compare.synthetic import RunSpec, learning_curves
+from qml_entanglement.analysis.selection import select_runs
+from qml_entanglement.tracking.synthetic import RunSpec, learning_curves
 
 
 def _load(tracking_uri):
@@ -97,7 +97,7 @@ def test_local_artifact_dir():
 
 def test_remote_artifact_store_is_downloaded(add_runs, tracking_uri, monkeypatch):
     # Pretend the artifact URI is not a local path (as with a tracking server).
-    monkeypatch.setattr("qml_entanglement.compare.histories.local_artifact_dir", lambda uri: None)
+    monkeypatch.setattr("qml_entanglement.analysis.histories.local_artifact_dir", lambda uri: None)
     frame = learning_curves(6, np.random.default_rng(1))
     add_runs([RunSpec(frame, tags=labels())])
     (only,), problems = _load(tracking_uri)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hydra import compose, initialize_config_dir
 
-from qml_entanglement.compare.settings import CompareSettings, SettingsError
+from qml_entanglement.compare.settings import compare_settings
+from qml_entanglement.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "pipelines" / "compare.py"
@@ -36,19 +37,19 @@ def _run(cwd: Path, *overrides: str) -> subprocess.CompletedProcess:
 
 def test_default_config_follows_the_contract(monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    settings = CompareSettings.from_config(_compose())
+    settings = compare_settings(_compose())
     assert settings.tracking_uri == f"sqlite:///{ROOT / 'mlruns' / 'mlflow.db'}"  # the project's
-    assert settings.experiments == ("qml-entanglement",)
+    assert settings.experiments == ["qml-entanglement"]
     assert settings.filter == "attributes.status = 'FINISHED'"
-    assert settings.group_by is None  # auto: one group per configuration
+    assert settings.group_keys is None  # auto: one group per configuration
     assert settings.name == "default"
     assert settings.report_dir == Path("reports/default")
-    assert settings.comparison_experiment == "comparison"
+    assert settings.mlflow.experiment == "comparison"
 
 
 def test_tracking_uri_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
-    assert CompareSettings.from_config(_compose()).tracking_uri == "http://127.0.0.1:5000"
+    assert compare_settings(_compose()).tracking_uri == "http://127.0.0.1:5000"
 
 
 @pytest.mark.parametrize(
@@ -64,8 +65,8 @@ def test_tracking_uri_comes_from_the_environment(monkeypatch):
 )
 def test_bad_settings_name_the_key(override, key):
     extra = ["methods=[spearman]", "primary_method=spearman"] if key == "primary_method" else []
-    with pytest.raises(SettingsError, match=rf"^{key}="):
-        CompareSettings.from_config(_compose(*extra, override))
+    with pytest.raises(ConfigError, match=rf"^{key}="):
+        compare_settings(_compose(*extra, override))
 
 
 def test_cli_writes_the_report_and_nothing_else(known_runs, tracking_uri, tmp_path):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import signal, stats
 
-from qml_entanglement.compare.power import (
+from qml_entanglement.analysis.power import (
     co_movement,
     minimum_detectable_effect,
     replicate_evidence,
@@ -16,7 +16,7 @@ from qml_entanglement.compare.power import (
     t_test_power,
     tost,
 )
-from qml_entanglement.compare.statistics import correlate, p_value_floor
+from qml_entanglement.analysis.statistics import correlate, p_value_floor
 
 
 def _nct_power(effect: float, sd: float, n: int, alpha: float = 0.05) -> float:

@@ -9,19 +9,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from compare_testdata import EXPERIMENT, history, labels, make_known_runs
+from compare_testdata import EXPERIMENT, NO_RUN, history, labels, make_known_runs
 from mlflow.tracking import MlflowClient
 from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
 
+from qml_entanglement.analysis.intervals import CISettings
 from qml_entanglement.compare import (
     CompareSettings,
     NoRunsMatchError,
     SettingsError,
     build_report,
 )
-from qml_entanglement.compare.publish import RUN_IDS_ARTIFACT, publish, run_ids_tag
-from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.synthetic import RunSpec, create_runs
+from qml_entanglement.tracking.report_run import RUN_IDS_ARTIFACT, log_report_run, run_ids_tag
+from qml_entanglement.tracking.synthetic import RunSpec, create_runs
 
 REQUIRED_COLUMNS = {
     "run_id",
@@ -50,8 +50,8 @@ def built(tmp_path_factory, _empty_store):
     uri = f"sqlite:///{db}"
     ids = make_known_runs(lambda specs: create_runs(uri, EXPERIMENT, specs))
     settings = CompareSettings(
-        tracking_uri=uri, output_dir=root / "reports", ci=CISettings(n_resamples=999)
-    )
+        tracking={"uri": uri}, output_dir=str(root / "reports"), ci=CISettings(n_resamples=999)
+    ).validate()
     return settings, build_report(settings), ids, uri
 
 
@@ -64,7 +64,7 @@ def report(built):
 def test_report_files_and_correlation_table(report):
     settings, result = report
     folder = result.directory
-    assert folder == settings.output_dir / "default"
+    assert folder == Path(settings.output_dir) / "default"
     for name in (
         "report.md",
         "report.html",
@@ -182,7 +182,7 @@ def test_report_is_logged_to_the_comparison_experiment(built):
 
 
 def test_a_second_build_keeps_the_first_and_points_at_the_newest(known_runs, settings_for):
-    settings = settings_for(log_to_mlflow=False)
+    settings = settings_for(mlflow=NO_RUN)
     first = build_report(settings)
     (first.directory / "mine.txt").write_text("a note in the first report")
     again = build_report(settings)
@@ -190,17 +190,17 @@ def test_a_second_build_keeps_the_first_and_points_at_the_newest(known_runs, set
     assert first.folder != again.folder and first.folder.name.startswith("default-")
     assert (first.folder / "mine.txt").read_text() == "a note in the first report"  # kept
     assert again.directory.resolve() == again.folder and not (again.directory / "mine.txt").exists()
-    names = sorted(p.name for p in settings.output_dir.iterdir())  # no staging folder left
+    names = sorted(p.name for p in Path(settings.output_dir).iterdir())  # no staging folder left
     assert names == sorted(["default", first.folder.name, again.folder.name])
 
 
 def test_a_report_folder_from_before_is_kept_when_the_link_replaces_it(known_runs, settings_for):
-    settings = settings_for(log_to_mlflow=False)
+    settings = settings_for(mlflow=NO_RUN)
     old = settings.report_dir
     old.mkdir(parents=True)
     (old / "report.md").write_text("an old report")
     result = build_report(settings)
-    kept = [p for p in settings.output_dir.iterdir() if p not in (old, result.folder)]
+    kept = [p for p in Path(settings.output_dir).iterdir() if p not in (old, result.folder)]
     assert len(kept) == 1 and (kept[0] / "report.md").read_text() == "an old report"
     assert old.is_symlink() and old.resolve() == result.folder
 
@@ -209,23 +209,23 @@ def test_no_match_writes_nothing(known_runs, settings_for):
     settings = settings_for(filter="tags.dataset = 'iris'", name="nothing")
     with pytest.raises(NoRunsMatchError, match="qml-entanglement.*tags.dataset = 'iris'"):
         build_report(settings)
-    assert not settings.output_dir.exists()
+    assert not Path(settings.output_dir).exists()
 
 
 def test_malformed_filter_is_a_settings_error(known_runs, settings_for):
     settings = settings_for(filter="tags.dataset === 'moons'")
     with pytest.raises(SettingsError, match="filter="):
         build_report(settings)
-    assert not settings.output_dir.exists()
+    assert not Path(settings.output_dir).exists()
 
 
 def test_missing_store_writes_nothing_and_creates_no_database(tmp_path: Path, settings_for):
     uri = f"sqlite:///{tmp_path}/absent/mlflow.db"
-    settings = settings_for(tracking_uri=uri)
+    settings = settings_for(tracking={"uri": uri})
     with pytest.raises(NoRunsMatchError, match="does not exist"):
         build_report(settings)
     assert not (tmp_path / "absent").exists()
-    assert not settings.output_dir.exists()
+    assert not Path(settings.output_dir).exists()
 
 
 def test_many_run_ids_are_cut_in_the_tag_and_complete_in_the_artifact(
@@ -239,8 +239,15 @@ def test_many_run_ids_are_cut_in_the_tag_and_complete_in_the_artifact(
     folder.mkdir()
     (folder / RUN_IDS_ARTIFACT).write_text("\n".join(ids))
     client = MlflowClient(tracking_uri)
-    run_id = publish(
-        client, tracking_uri, settings_for(), folder, pd.DataFrame(), ids, {"n_runs_used": 500.0}
+    run_id = log_report_run(
+        tracking_uri,
+        "comparison",
+        "default",
+        folder,
+        run_ids=ids,
+        tags={"report_name": "default"},
+        params={},
+        metrics={"n_runs_used": 500.0},
     )
     tags = client.get_run(run_id).data.tags
     assert tags["selected_run_ids_truncated"] == "true"
@@ -274,7 +281,7 @@ def test_constant_metric_is_undefined_raw_and_differenced_and_gets_no_trend(
             for seed in range(2)
         ]
     )
-    result = build_report(settings_for(log_to_mlflow=False))
+    result = build_report(settings_for(mlflow=NO_RUN))
     summary = pd.read_csv(result.directory / "summary.csv")
     raw = _primary_raw(summary)
     assert np.isnan(raw.loc["meyer_wallach", "mean"])
@@ -310,7 +317,7 @@ def test_bell_toy_identity_is_reported_and_left_out_of_the_test_family(add_runs,
             )
         )
     add_runs(specs)
-    result = build_report(settings_for(log_to_mlflow=False))
+    result = build_report(settings_for(mlflow=NO_RUN))
     correlations = pd.read_csv(result.directory / "correlations.csv")
     assert np.allclose(correlations[correlations["series"] == "raw"]["r"], -1.0)
     assert correlations["p_value"].isna().all() and correlations["q_value"].isna().all()
@@ -338,7 +345,7 @@ def test_two_qubit_entropy_is_redundant_with_meyer_wallach(add_runs, settings_fo
             )
         )
     add_runs(specs)
-    result = build_report(settings_for(log_to_mlflow=False))
+    result = build_report(settings_for(mlflow=NO_RUN))
     correlations = pd.read_csv(result.directory / "correlations.csv")
     entropy = correlations[correlations["metric"] == "von_neumann_entropy"]
     mw = correlations[correlations["metric"] == "meyer_wallach"]

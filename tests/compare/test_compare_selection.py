@@ -7,12 +7,12 @@ import pytest
 from compare_testdata import EXPERIMENT, history, labels
 from mlflow.tracking import MlflowClient
 
-from qml_entanglement.compare.selection import (
+from qml_entanglement.analysis.selection import (
     NoRunsMatchError,
     resolve_key,
     select_runs,
 )
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 FINISHED = "attributes.status = 'FINISHED'"
 

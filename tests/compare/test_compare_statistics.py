@@ -9,8 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from qml_entanglement.compare.settings import CISettings
-from qml_entanglement.compare.statistics import (
+from qml_entanglement.analysis.statistics import (
     benjamini_hochberg,
     bootstrap_interval,
     correlate,
@@ -19,6 +18,7 @@ from qml_entanglement.compare.statistics import (
     pool,
     seeds_needed,
 )
+from qml_entanglement.compare.settings import CISettings
 
 # Student t quantiles t_{0.975, df} from a printed table (not from scipy).
 T_975 = {3: 3.182446305284263, 4: 2.7764451051977987, 9: 2.2621571627409915}

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from compare_testdata import config, history, labels
+from compare_testdata import NO_RUN, config, history, labels
 from scipy import stats
 
 from qml_entanglement.compare import build_report
-from qml_entanglement.compare.synthetic import RunSpec
+from qml_entanglement.tracking.synthetic import RunSpec
 
 EPOCHS = np.arange(12)
 # four depths: deeper circuits reach more of the Page value and have flatter gradients
@@ -37,7 +37,7 @@ def _specs() -> list[RunSpec]:
 
 def test_trainability_table_and_association(add_runs, settings_for):
     add_runs(_specs())
-    result = build_report(settings_for(name="trainability", log_to_mlflow=False))
+    result = build_report(settings_for(name="trainability", mlflow=NO_RUN))
     table = pd.read_csv(result.directory / "trainability.csv").sort_values(
         "final_half_cut_page_fraction"
     )
@@ -55,6 +55,6 @@ def test_trainability_table_and_association(add_runs, settings_for):
 
 
 def test_no_trainability_data_gives_an_empty_table(known_runs, settings_for):
-    result = build_report(settings_for(name="none", log_to_mlflow=False))
+    result = build_report(settings_for(name="none", mlflow=NO_RUN))
     assert pd.read_csv(result.directory / "trainability.csv").empty
     assert "Trainability" not in (result.directory / "report.md").read_text()

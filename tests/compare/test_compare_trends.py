@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qml_entanglement.compare.trends import describe, mean_curve
+from qml_entanglement.analysis.trends import describe, mean_curve
 
 
 def test_bump_rises_then_falls_with_its_peak_epoch():

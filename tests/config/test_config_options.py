@@ -14,6 +14,8 @@ NEEDS = {  # options that only make sense together with others
     "model=bell_toy": ["dataset=none", "loss=bell_mse"],
     "loss=bell_mse": ["model=bell_toy", "dataset=none"],
     "dataset=breast_cancer": [],
+    # an atlas qubit level needs a data set of any width (the default ad hoc data has 2-3)
+    **{f"sweep/atlas/qubits=q{n}": ["sweep/atlas/data=blobs"] for n in (4, 6, 8, 10, 12)},
 }
 
 
@@ -22,7 +24,8 @@ def all_group_options():
         group = group_dir.relative_to(CONF).as_posix()
         # experiments and sweeps have tests of their own; study_design is a group of the study's
         # config (conf/study.yaml, tests/study/test_study_design.py), not of training's
-        if group in ("experiment", "sweep", "study_design"):
+        # (conf/sweep/atlas/ holds the atlas's sweeps, sweep=atlas/full, beside its groups)
+        if group in ("experiment", "sweep", "sweep/atlas", "study_design"):
             continue
         for yaml in sorted(group_dir.glob("*.yaml")):
             yield f"{group}={yaml.stem}"

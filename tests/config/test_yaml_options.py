@@ -69,3 +69,47 @@ def test_option_holds_only_differences(group, name):
     assert _same_values(body, base) == [], f"{group}/{name}.yaml repeats its defaults"
     unknown = [k for k in body if k not in base]
     assert unknown == [], f"{group}/{name}.yaml sets keys its dataclass lacks: {unknown}"
+
+
+# The stages' own configs: each starts from its settings dataclass and holds only differences
+# (hydra: and the defaults list aside); study_design options start from base_design.
+STAGES = {"compare": "base_compare", "study": "base_study"}
+
+
+def _stage_base(name: str) -> dict:
+    import qml_entanglement.compare.settings  # noqa: F401  (registers base_compare)
+    import qml_entanglement.study.settings  # noqa: F401  (base_study, study_design/base_design)
+
+    node = ConfigStore.instance().load(f"{STAGES[name]}.yaml").node
+    return OmegaConf.to_container(node, resolve=False)
+
+
+@pytest.mark.parametrize("name", sorted(STAGES))
+def test_stage_config_starts_from_its_dataclass_and_holds_only_differences(name):
+    text = yaml.safe_load((CONF / f"{name}.yaml").read_text())
+    defaults = text.pop("defaults")
+    text.pop("hydra", None)
+    assert defaults[:2] == [STAGES[name], "_self_"], f"{name}.yaml must start from its dataclass"
+    base = _stage_base(name)
+    assert _same_values(text, base) == [], f"{name}.yaml repeats its defaults"
+    assert [k for k in text if k not in base] == [], f"{name}.yaml sets unknown keys"
+
+
+@pytest.mark.parametrize("name", ["pilot", "powered"])
+def test_study_design_options_hold_only_differences(name):
+    _stage_base("study")
+    defaults, body = _body("study_design", name)
+    assert defaults[0] == "base_design"
+    base = ConfigStore.instance().load("study_design/base_design.yaml").node
+    base = OmegaConf.to_container(base, resolve=False)
+    assert _same_values(body, base) == [] and body, f"study_design/{name}.yaml"
+    assert [k for k in body if k not in base] == []
+
+
+def test_the_check_finds_a_repeated_default():
+    """The checks above would pass vacuously if _same_values never found anything."""
+    base = _stage_base("compare")
+    assert _same_values({"alpha": 0.05, "ci": {"level": 0.95, "method": "fisher"}}, base) == [
+        "alpha",
+        "ci.level",
+    ]

@@ -28,7 +28,7 @@ def test_meyer_wallach_is_the_metric_kept_from_a_redundant_pair():
 
 
 def test_the_comparison_stage_and_training_read_one_definition_of_entanglement():
-    from qml_entanglement.compare.histories import is_entanglement_metric
+    from qml_entanglement.analysis.histories import is_entanglement_metric
 
     for key, entry in CATALOGUE.items():
         assert is_entanglement_metric(key) == entry.is_entanglement, key

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
-from qml_entanglement.study.periodicity import periodicity_test
+from qml_entanglement.analysis.periodicity import periodicity_test
 
 N = 51  # 50 epochs + step 0, the write-up's run length
 

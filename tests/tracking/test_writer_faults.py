@@ -13,7 +13,7 @@ import psutil
 import pytest
 from mlflow.tracking import MlflowClient
 
-from qml_entanglement.compare.histories import local_artifact_dir
+from qml_entanglement.tracking.reading import local_artifact_dir
 from tests.conftest import start_train, store_client, wait_for_steps
 
 pytestmark = pytest.mark.integration

@@ -17,10 +17,10 @@ from qiskit import QuantumCircuit
 from qiskit.circuit.library import real_amplitudes, zz_feature_map
 from qiskit.quantum_info import Statevector, partial_trace
 
-from qml_entanglement.compare.histories import local_artifact_dir
 from qml_entanglement.config import build, validate
 from qml_entanglement.data.datasets import load_ad_hoc, load_blobs
 from qml_entanglement.models.vqc import PUBLISHED_POINT
+from qml_entanglement.tracking.reading import local_artifact_dir
 from qml_entanglement.tracking.run_identity import flatten
 from qml_entanglement.training import run_experiment
 from qml_entanglement.training.callbacks import Callback

@@ -1,20 +1,21 @@
-"""Comparison stage: how entanglement metrics track the loss, across seeds, datasets, circuits.
+"""Comparison stage (``make compare``): how entanglement metrics track the loss, across seeds,
+data sets and circuits -- one report built on the analysis library and the report layer.
 
-One module per job:
-
-- :mod:`~.settings` validates ``conf/compare.yaml``;
-- :mod:`~.selection` finds the runs (one paged MLflow search) and their groups;
-- :mod:`~.histories` reads per-epoch histories (the ``history.csv`` artifact, else metrics);
-- :mod:`~.data_quality` lists missing metrics, uneven epochs, NaNs, single-run groups;
-- :mod:`~.statistics` correlates each run with its loss and pools seeds (Fisher z, bootstrap,
-  Benjamini-Hochberg), :mod:`~.trends` describes shapes, :mod:`~.summary` builds the table;
-- :mod:`~.plots`, :mod:`~.narrative` and :mod:`~.report` make figures, prose, Markdown, HTML;
-- :mod:`~.publish` logs the report to the MLflow experiment ``comparison``;
-- :mod:`~.build` runs it all; :mod:`~.synthetic` writes fake runs for tests and benchmarks.
+- :mod:`~.settings`: the typed settings of ``conf/compare.yaml``;
+- the runs, their histories, groups, statistics and trends come from
+  :mod:`qml_entanglement.analysis` (selection, histories, grouping, statistics, trends,
+  redundancy, power);
+- the comparison's own tables (:mod:`~.tables` makes them all): :mod:`~.correlations`
+  (per run), :mod:`~.summary` (per group over seeds), :mod:`~.controls`,
+  :mod:`~.trainability`, :mod:`~.data_quality`;
+- :mod:`~.figures` draws, :mod:`~.figure_set` names and captions the figures,
+  :mod:`~.narrative` writes the prose, :mod:`~.report` makes them a
+  :class:`~qml_entanglement.report.Report`, :mod:`~.publish` says how it is recorded;
+- :mod:`~.stage` runs it all (:func:`build_report`).
 """
 
-from qml_entanglement.compare.selection import NoRunsMatchError
-from qml_entanglement.compare.settings import CompareSettings, SettingsError
+from qml_entanglement.analysis.selection import NoRunsMatchError
+from qml_entanglement.compare.settings import CompareSettings, SettingsError, compare_settings
 from qml_entanglement.compare.stage import ReportResult, build_report
 
 __all__ = [
@@ -23,4 +24,5 @@ __all__ = [
     "ReportResult",
     "SettingsError",
     "build_report",
+    "compare_settings",
 ]

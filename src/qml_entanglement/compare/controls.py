@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qml_entanglement.compare.grouping import Group, Grouping
-from qml_entanglement.compare.trends import change_from_start, feature_map_baseline, final_value
+from qml_entanglement.analysis.grouping import Group, Grouping
+from qml_entanglement.analysis.trends import change_from_start, feature_map_baseline, final_value
 
 CONTROL_KEYS = (
     "model.ansatz.entanglement",

@@ -1,7 +1,8 @@
 """``correlations.csv``: every run x metric x method x series, with valid p- and q-values.
 
 Series of equal length are stacked and correlated in one vectorised call per method
-(:func:`~.statistics.correlate_batch`); the statistics are explained in :mod:`~.statistics`.
+(:func:`~qml_entanglement.analysis.statistics.correlate_batch`); the statistics are explained
+in :mod:`qml_entanglement.analysis.statistics`.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.grouping import Grouping
-from qml_entanglement.compare.redundancy import IDENTITY, Relation
-from qml_entanglement.compare.statistics import (
+from qml_entanglement.analysis.grouping import Grouping
+from qml_entanglement.analysis.redundancy import IDENTITY, Relation
+from qml_entanglement.analysis.statistics import (
     MIN_EFFECTIVE,
     MIN_POINTS,
     SERIES,
@@ -45,17 +46,28 @@ CORRELATION_COLUMNS = (
 )
 
 
-def correlation_table(
-    grouping: Grouping,
-    loss_metric: str,
-    methods: Sequence[str],
-    relations: Sequence[Relation],
-    alpha: float,
-) -> pd.DataFrame:
-    """One row per run x metric x method x series, q-values filled in."""
+Pending = dict[int, list[tuple[int, np.ndarray, np.ndarray]]]  # n -> (row, x, y) to correlate
+
+
+def _note(x: np.ndarray, y: np.ndarray, raw_constant: bool, scale: float, loss: str) -> str:
+    """Why a series pair is not correlated (``""``: it is)."""
+    if len(x) < MIN_POINTS:
+        return f"fewer than {MIN_POINTS} points"
+    if raw_constant or degenerate(x, scale):
+        return "constant series" if raw_constant else "constant changes"
+    if degenerate(y, None):
+        return f"constant {loss}"
+    return ""
+
+
+def _series_rows(
+    grouping: Grouping, loss_metric: str, relations: Sequence[Relation]
+) -> tuple[list[tuple], Pending]:
+    """Per run x metric x series the row's fixed part (run_id, group, seed, metric, series,
+    n, n_nan, relation, note) and, by length, the series pairs left to correlate."""
     related = {(r.group, r.second): r for r in relations}
-    base = []  # (run_id, group, seed, metric, series, n, n_nan, relation, note)
-    pending: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = defaultdict(list)
+    base: list[tuple] = []
+    pending: Pending = defaultdict(list)
     for group in grouping.groups:
         for history in group.histories:
             loss = history.frame[loss_metric].to_numpy(dtype=float)
@@ -70,20 +82,15 @@ def correlation_table(
                     x, y = (values, loss) if series == "raw" else (np.diff(values), np.diff(loss))
                     mask = np.isfinite(x) & np.isfinite(y)
                     n = int(mask.sum())
-                    if n < MIN_POINTS:
-                        note = f"fewer than {MIN_POINTS} points"
-                    elif raw_constant or degenerate(x[mask], scale):
-                        note = "constant series" if raw_constant else "constant changes"
-                    elif degenerate(y[mask], None):
-                        note = f"constant {loss_metric}"
-                    else:
-                        note = ""
+                    note = _note(x[mask], y[mask], raw_constant, scale, loss_metric)
+                    if not note:
                         pending[n].append((len(base), x[mask], y[mask]))
+                    run = history.run
                     base.append(
                         (
-                            history.run.run_id,
+                            run.run_id,
                             group.label,
-                            history.run.seed,
+                            run.seed,
                             metric,
                             series,
                             n,
@@ -92,9 +99,13 @@ def correlation_table(
                             note,
                         )
                     )
-    k = len(base)
-    shape = (len(methods), k)
-    r, p, naive, n_eff = (np.full(shape, np.nan) for _ in range(4))
+    return base, pending
+
+
+def _correlate(pending: Pending, methods: Sequence[str], k: int) -> tuple[np.ndarray, ...]:
+    """``r``, ``p``, naive ``p`` and ``n_eff`` (methods x rows; NaN where not correlated),
+    series of equal length in one vectorised call per method."""
+    r, p, naive, n_eff = (np.full((len(methods), k), np.nan) for _ in range(4))
     for items in pending.values():
         index = np.array([i for i, _, _ in items])
         xs = np.stack([x for _, x, _ in items])
@@ -103,6 +114,19 @@ def correlation_table(
             r[m, index], p[m, index], naive[m, index], n_eff[m, index] = correlate_batch(
                 xs, ys, method
             )
+    return r, p, naive, n_eff
+
+
+def correlation_table(
+    grouping: Grouping,
+    loss_metric: str,
+    methods: Sequence[str],
+    relations: Sequence[Relation],
+    alpha: float,
+) -> pd.DataFrame:
+    """One row per run x metric x method x series, q-values filled in."""
+    base, pending = _series_rows(grouping, loss_metric, relations)
+    r, p, naive, n_eff = _correlate(pending, methods, len(base))
     rows = []
     for m, method in enumerate(methods):
         for i, (run_id, label, seed, metric, series, n, n_nan, tag, note) in enumerate(base):
@@ -112,24 +136,8 @@ def correlation_table(
             elif not note and not math.isfinite(p_value):
                 note = f"fewer than {MIN_EFFECTIVE:g} effective points"
             rows.append(
-                (
-                    run_id,
-                    label,
-                    seed,
-                    metric,
-                    method,
-                    series,
-                    r[m, i],
-                    p_value,
-                    math.nan,
-                    False,
-                    n,
-                    n_eff[m, i],
-                    p_naive,
-                    n_nan,
-                    tag,
-                    note,
-                )
+                (run_id, label, seed, metric, method, series, r[m, i], p_value, math.nan, False)
+                + (n, n_eff[m, i], p_naive, n_nan, tag, note)
             )
     table = pd.DataFrame(rows, columns=list(CORRELATION_COLUMNS))
     return add_q_values(table, alpha)

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.grouping import Grouping
-from qml_entanglement.compare.histories import HistoryProblem, RunHistory
-from qml_entanglement.compare.redundancy import IDENTITY, Relation
-from qml_entanglement.compare.selection import SelectedRun
+from qml_entanglement.analysis.grouping import Grouping
+from qml_entanglement.analysis.histories import HistoryProblem, RunHistory
+from qml_entanglement.analysis.redundancy import IDENTITY, Relation
+from qml_entanglement.analysis.selection import SelectedRun
 
 COLUMNS = ("kind", "group", "run_id", "seed", "detail")
 

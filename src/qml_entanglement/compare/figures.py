@@ -23,8 +23,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from qml_entanglement.compare.statistics import METHOD_SYMBOLS
-from qml_entanglement.compare.trends import mean_curve
+from qml_entanglement.analysis.statistics import METHOD_SYMBOLS
+from qml_entanglement.analysis.trends import mean_curve
 from qml_entanglement.figure_output import (  # noqa: F401 (FORMATS, Rendered re-exported)
     FORMATS,
     Rendered,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.grouping import Group
-from qml_entanglement.compare.redundancy import IDENTITY, REDUNDANT
+from qml_entanglement.analysis.grouping import Group
+from qml_entanglement.analysis.redundancy import IDENTITY, REDUNDANT
+from qml_entanglement.analysis.statistics import METHOD_SYMBOLS
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.metrics.catalogue import label
 
 FEW_SEEDS = 10

@@ -1,38 +1,25 @@
-"""Render the comparison report: ``report.md`` (figures as files) and a self-contained
-``report.html`` (figures embedded as base64 PNG, inline CSS, no script, no external resource).
+"""The comparison report as data: the blocks of :mod:`qml_entanglement.report` built from
+the stage's results (tables of numbers formatted for reading, prose, figures). The one
+renderer of :mod:`qml_entanglement.report.render` draws it as ``report.md`` and
+``report.html``.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from qml_entanglement.compare.figures import Rendered
+from qml_entanglement.analysis.statistics import METHOD_SYMBOLS
 from qml_entanglement.compare.narrative import GroupProse
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.statistics import METHOD_SYMBOLS
 from qml_entanglement.metrics.catalogue import label
+from qml_entanglement.report import Block, Bullets, Figure, Report, Section, Table, Text
 
 MAX_QUALITY_ROWS = 200
-
-
-@dataclass(frozen=True)
-class FigureFile:
-    """A rendered figure: file stem under ``figures/`` (``.png``, ``.svg``, ``.pdf``), caption."""
-
-    stem: str
-    caption: str
-    rendered: Rendered
-
-    @property
-    def png_name(self) -> str:
-        """The PNG's file name (what the Markdown links to)."""
-        return f"{self.stem}.png"
+TITLE = "Entanglement vs loss"
 
 
 @dataclass(frozen=True)
@@ -42,12 +29,12 @@ class GroupSection:
     label: str
     n_runs: int
     prose: GroupProse
-    figures: Sequence[FigureFile]
+    figures: Sequence[Figure]
 
 
 @dataclass(frozen=True)
 class ReportContent:
-    """What goes into both renderings of the report."""
+    """What the comparison found, ready to be shown."""
 
     settings: CompareSettings
     generated_at: str
@@ -62,16 +49,8 @@ class ReportContent:
     controls: pd.DataFrame
     sections: Sequence[GroupSection]
     data_quality: pd.DataFrame
-    heatmap: FigureFile | None = None
-    comparisons: Sequence[FigureFile] = field(default_factory=tuple)
-    files: Sequence[str] = field(default_factory=tuple)
+    overview: Sequence[Figure] = field(default_factory=tuple)  # heatmap, then by key
     notes: Sequence[str] = field(default_factory=tuple)  # more findings (e.g. trainability)
-
-    @property
-    def figures(self) -> list[FigureFile]:
-        """Every figure of the report."""
-        out = [self.heatmap] if self.heatmap else []
-        return out + list(self.comparisons) + [f for s in self.sections for f in s.figures]
 
 
 def _num(value: object, digits: int = 2) -> str:
@@ -101,8 +80,8 @@ def _relation(row: pd.Series) -> str:
     return "identity with loss" if kind == "identity" else f"redundant with {row['related_to']}"
 
 
-def summary_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[list, list]:
-    """Header and rows of the main summary table (primary method, raw and differenced)."""
+def summary_table(summary: pd.DataFrame, settings: CompareSettings) -> Table:
+    """The main summary table (primary method, raw and differenced)."""
     symbol = METHOD_SYMBOLS[settings.primary_method]
     level = f"{settings.ci.level:.0%}"
     header = [
@@ -118,7 +97,7 @@ def summary_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[lis
     ]
     rows = []
     if summary.empty:
-        return header, rows
+        return Table(header, rows)
     primary = summary[summary["method"] == settings.primary_method]
     for (group, metric), frame in primary.groupby(["group", "metric"], sort=False):
         raw = frame[frame["series"] == "raw"].iloc[0]
@@ -142,18 +121,18 @@ def summary_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[lis
                 _relation(raw),
             ]
         )
-    return header, rows
+    return Table(header, rows)
 
 
-def methods_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[list, list]:
-    """Header and rows of the every-method table: mean correlation, raw and differenced."""
+def methods_table(summary: pd.DataFrame, settings: CompareSettings) -> Table:
+    """The every-method table: mean correlation, raw and differenced."""
     header = ["Group", "Metric"]
     for method in settings.methods:
         for series in ("raw", "diff"):
             header.append(f"{METHOD_SYMBOLS[method]} {series}")
     rows = []
     if summary.empty:
-        return header, rows
+        return Table(header, rows)
     for (group, metric), frame in summary.groupby(["group", "metric"], sort=False):
         cells = [group, label(str(metric))]
         means = {(r.method, r.series): r.mean for r in frame.itertuples()}
@@ -161,11 +140,11 @@ def methods_table(summary: pd.DataFrame, settings: CompareSettings) -> tuple[lis
             for series in ("raw", "diff"):
                 cells.append(_num(means.get((method, series), math.nan)))
         rows.append(cells)
-    return header, rows
+    return Table(header, rows)
 
 
-def controls_table(controls: pd.DataFrame, level: float) -> tuple[list, list]:
-    """Header and rows of the entangling-vs-control table."""
+def controls_table(controls: pd.DataFrame, level: float) -> Table:
+    """The entangling-vs-control table."""
     header = [
         "Group",
         "Control (no entangler)",
@@ -182,7 +161,7 @@ def controls_table(controls: pd.DataFrame, level: float) -> tuple[list, list]:
         rows.append(
             [r.group, r.control_group, r.quantity, f"{r.mean:.3g}", f"{r.control_mean:.3g}", diff]
         )
-    return header, rows
+    return Table(header, rows)
 
 
 def quality_counts(quality: pd.DataFrame) -> list[tuple[str, int]]:
@@ -192,11 +171,23 @@ def quality_counts(quality: pd.DataFrame) -> list[tuple[str, int]]:
     return [(str(k), int(v)) for k, v in quality["kind"].value_counts().items()]
 
 
-def _quality_rows(quality: pd.DataFrame) -> list[list[str]]:
-    return [
+def _quality_blocks(quality: pd.DataFrame) -> list[Block]:
+    counts = quality_counts(quality)
+    if not counts:
+        return [Text("No problem found: every run has every metric, equal epochs and no NaN.")]
+    rows = [
         [r.kind, r.group, r.run_id[:12], str(r.seed), r.detail]
         for r in quality.head(MAX_QUALITY_ROWS).itertuples()
     ]
+    blocks: list[Block] = [
+        Text("Findings: " + ", ".join(f"{kind} ({n})" for kind, n in counts) + "."),
+        Table(["Kind", "Group", "Run", "Seed", "Detail"], rows),
+    ]
+    if len(quality) > MAX_QUALITY_ROWS:
+        blocks.append(
+            Text(f"First {MAX_QUALITY_ROWS} of {len(quality)} shown; see data_quality.csv.")
+        )
+    return blocks
 
 
 def _method_text(content: ReportContent) -> list[str]:
@@ -205,8 +196,8 @@ def _method_text(content: ReportContent) -> list[str]:
     grouping = (
         "one group per configuration (every logged setting that differs, except seeds), so "
         "only seeds are pooled"
-        if s.group_by is None
-        else f"groups by {', '.join(s.group_by) or 'nothing'} (user-chosen)"
+        if s.group_keys is None
+        else f"groups by {', '.join(s.group_keys) or 'nothing'} (user-chosen)"
     )
     return [
         f"{content.n_used} of {content.n_selected} selected runs used, {grouping}; "
@@ -226,153 +217,41 @@ def _method_text(content: ReportContent) -> list[str]:
     ]
 
 
-def render_markdown(content: ReportContent) -> str:
-    """The report as GitHub-flavoured Markdown; figures are linked from ``figures/``."""
+def _group_section(index: int, section: GroupSection) -> Section:
+    blocks: list[Block] = [Text(section.prose.intro), Bullets(list(section.prose.items))]
+    return Section(section.label, [*blocks, *section.figures], anchor=f"group-{index}")
+
+
+def _tables(content: ReportContent) -> list[Block]:
     s = content.settings
-    out = [f"# Entanglement vs loss: {s.name}", ""]
-    out += [
-        f"Generated {content.generated_at} from `{content.tracking_uri}`, experiment(s) "
-        f"{', '.join(f'`{e}`' for e in s.experiments)}, filter `{s.filter or '(none)'}`.",
-        "",
-        f"**{content.headline}**",
-        "",
-    ]
-    for paragraph in [*content.notes, *_method_text(content)]:
-        out += [paragraph, ""]
-    out += ["## Caveats", ""] + [f"- {c}" for c in content.caveats] + [""]
-    for figure in [content.heatmap, *content.comparisons]:
-        if figure is not None:
-            out += [f"![{figure.caption}](figures/{figure.png_name})", ""]
-    out += ["## Summary", ""]
-    out += md_table(*summary_table(content.summary, s))
+    blocks: list[Block] = [Section("Summary", [summary_table(content.summary, s)], "summary")]
     if not content.controls.empty:
-        out += ["", "## Against the no-entangler control", ""]
-        out += md_table(*controls_table(content.controls, s.ci.level))
-    out += ["", "### Every method (mean correlation over seeds)", ""]
-    out += md_table(*methods_table(content.summary, s))
-    out += [""]
-    for section in content.sections:
-        out += [f"## {section.label}", "", section.prose.intro, ""]
-        out += [f"- {item}" for item in section.prose.items]
-        out += [""]
-        for figure in section.figures:
-            out += [f"![{figure.caption}](figures/{figure.png_name})", ""]
-    out += ["## Data quality", ""]
-    out += _md_quality(content.data_quality)
-    out += ["", "## Files", ""]
-    out += [f"- `{name}`" for name in content.files]
-    return "\n".join(out) + "\n"
+        table = controls_table(content.controls, s.ci.level)
+        blocks.append(Section("Against the no-entangler control", [table], "controls"))
+    every = methods_table(content.summary, s)
+    blocks.append(Section("Every method (mean correlation over seeds)", [every], level=3))
+    return blocks
 
 
-def _md_quality(quality: pd.DataFrame) -> list[str]:
-    counts = quality_counts(quality)
-    if not counts:
-        return ["No problem found: every run has every metric, equal epochs and no NaN."]
-    out = ["Findings: " + ", ".join(f"{kind} ({n})" for kind, n in counts) + ".", ""]
-    out += md_table(["Kind", "Group", "Run", "Seed", "Detail"], _quality_rows(quality))
-    if len(quality) > MAX_QUALITY_ROWS:
-        out += ["", f"First {MAX_QUALITY_ROWS} of {len(quality)} shown; see data_quality.csv."]
-    return out
-
-
-def _md_cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(_md_cell(h) for h in header) + " |"]
-    lines.append("|" + "---|" * len(header))
-    lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in rows]
-    return lines
-
-
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2rem auto;max-width:1200px;
-padding:0 1rem;color:#1d1d1f;line-height:1.45}
-h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2.2rem;border-bottom:1px solid #ddd}
-table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0}
-th,td{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}
-th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1rem 0}figure img{max-width:100%;height:auto}
-figcaption{font-size:.8rem;color:#555}.meta{color:#555;font-size:.9rem}
-li{margin:.3rem 0}.caveat{font-style:italic;color:#444}
-.scroll{overflow-x:auto}code{background:#f5f5f5;padding:0 .2rem}
-"""
-
-
-def _img(figure: FigureFile) -> str:
-    data = base64.b64encode(figure.rendered.png).decode("ascii")
-    caption = html.escape(figure.caption)
-    return (
-        f'<figure><img alt="{caption}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{caption}</figcaption></figure>"
-    )
-
-
-def html_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
-    )
-    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f'<div class="scroll">{table}</div>'
-
-
-def render_html(content: ReportContent) -> str:
-    """The report as one self-contained HTML page."""
+def comparison_report(content: ReportContent, tables: dict[str, pd.DataFrame]) -> Report:
+    """The report: where the runs came from, the headline, how to read it, caveats, overview
+    figures, the tables, a section per group, data quality and the files beside it."""
     s = content.settings
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Entanglement vs loss: {esc(s.name)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        f"<h1>Entanglement vs loss: {esc(s.name)}</h1>",
-        f'<p class="meta">Generated {esc(content.generated_at)} from '
-        f"<code>{esc(content.tracking_uri)}</code>, experiment(s) "
-        f"{', '.join(f'<code>{esc(e)}</code>' for e in s.experiments)}, filter "
-        f"<code>{esc(s.filter or '(none)')}</code>.</p>",
+    experiments = ", ".join(f"`{e}`" for e in s.experiments)
+    blocks: list[Block] = [
+        Text(
+            f"Generated {content.generated_at} from `{content.tracking_uri}`, experiment(s) "
+            f"{experiments}, filter `{s.filter or '(none)'}`.",
+            "meta",
+        ),
+        Text(content.headline, "strong"),
+        *(Text(p) for p in [*content.notes, *_method_text(content)]),
+        Section("Caveats", [Bullets(list(content.caveats), "caveat")], "caveats"),
+        *content.overview,
+        *_tables(content),
+        *(_group_section(i, section) for i, section in enumerate(content.sections)),
+        Section("Data quality", _quality_blocks(content.data_quality), "data-quality"),
     ]
-    parts.append(f"<p><strong>{esc(content.headline)}</strong></p>")
-    parts += [f"<p>{esc(p)}</p>" for p in [*content.notes, *_method_text(content)]]
-    parts.append('<h2 id="caveats">Caveats</h2><ul class="caveat">')
-    parts += [f"<li>{esc(c)}</li>" for c in content.caveats]
-    parts.append("</ul>")
-    parts += [_img(f) for f in [content.heatmap, *content.comparisons] if f is not None]
-    parts += ['<h2 id="summary">Summary</h2>', html_table(*summary_table(content.summary, s))]
-    if not content.controls.empty:
-        parts.append('<h2 id="controls">Against the no-entangler control</h2>')
-        parts.append(html_table(*controls_table(content.controls, s.ci.level)))
-    parts += ["<h3>Every method (mean correlation over seeds)</h3>"]
-    parts.append(html_table(*methods_table(content.summary, s)))
-    for index, section in enumerate(content.sections):
-        parts.append(f'<h2 id="group-{index}">{esc(section.label)}</h2>')
-        parts.append(f"<p>{esc(section.prose.intro)}</p><ul>")
-        parts += [f"<li>{esc(item)}</li>" for item in section.prose.items]
-        parts.append("</ul>")
-        parts += [_img(f) for f in section.figures]
-    parts.append('<h2 id="data-quality">Data quality</h2>')
-    counts = quality_counts(content.data_quality)
-    if not counts:
-        parts.append(
-            "<p>No problem found: every run has every metric, equal epochs and no NaN.</p>"
-        )
-    else:
-        parts.append(
-            "<p>Findings: " + esc(", ".join(f"{kind} ({n})" for kind, n in counts)) + ".</p>"
-        )
-        parts.append(
-            html_table(
-                ["Kind", "Group", "Run", "Seed", "Detail"], _quality_rows(content.data_quality)
-            )
-        )
-        if len(content.data_quality) > MAX_QUALITY_ROWS:
-            parts.append(
-                f"<p>First {MAX_QUALITY_ROWS} of {len(content.data_quality)} shown; "
-                "see data_quality.csv.</p>"
-            )
-    parts.append('<h2 id="files">Files</h2><ul>')
-    parts += [f"<li><code>{esc(name)}</code></li>" for name in content.files]
-    parts.append("</ul></body></html>")
-    return "\n".join(parts) + "\n"
+    report = Report(f"{TITLE}: {s.name}", blocks, tables)
+    files = Section("Files", [Bullets(report.file_names(), "code")], "files")
+    return Report(report.title, [*blocks, files], tables)

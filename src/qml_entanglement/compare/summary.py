@@ -15,29 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from qml_entanglement.compare.grouping import Grouping, short_names
-from qml_entanglement.compare.redundancy import Relation
+from qml_entanglement.analysis.grouping import Grouping, short_names
+from qml_entanglement.analysis.redundancy import Relation
+from qml_entanglement.analysis.statistics import SERIES, mean_interval, pool, seeds_needed
 from qml_entanglement.compare.settings import CompareSettings
-from qml_entanglement.compare.statistics import SERIES, pool, seeds_needed
-
-
-def mean_interval(values: Sequence[float], level: float) -> tuple[float, float, float]:
-    """Mean and t interval over replicates (NaN ignored); NaN bounds for fewer than 2.
-
-    >>> [round(v, 4) for v in mean_interval([1.0, 2.0, 3.0], 0.95)]
-    [2.0, -0.4841, 4.4841]
-    """
-    values = np.asarray(values, dtype=float)
-    values = values[np.isfinite(values)]
-    if len(values) == 0:
-        return math.nan, math.nan, math.nan
-    mean = float(values.mean())
-    if len(values) < 2:
-        return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * stats.sem(values))
-    return mean, mean - half, mean + half
 
 
 def summarise(

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qml_entanglement.compare.grouping import Grouping
-from qml_entanglement.compare.summary import mean_interval
-from qml_entanglement.compare.trends import final_value
+from qml_entanglement.analysis.grouping import Grouping
+from qml_entanglement.analysis.statistics import mean_interval
+from qml_entanglement.analysis.trends import final_value
 
 VARIANCE = "init_grad_variance"
 REACHED = ("half_cut_page_fraction", "meyer_wallach_haar_fraction")

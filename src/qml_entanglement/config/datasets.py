@@ -78,6 +78,27 @@ class AdHoc:
             raise ConfigError(problem)
 
 
+@option("dataset", "ad_hoc_sampled")
+@dataclass
+class AdHocSampled:
+    """The ad hoc data's labelling rule for any number of qubits, in O(2^n) memory
+    (:mod:`qml_entanglement.data.ad_hoc`): sampled points, a seeded random-circuit rotation;
+    sizes per class; ``gap`` in units of the Haar spread 1/sqrt(2^n + 1) (``gap_unit``)."""
+
+    _target_: str = "qml_entanglement.data.datasets.load_ad_hoc_sampled"
+    name: str = "ad_hoc_sampled"
+    num_features: int = setting(2, ge=1)
+    training_size: int = setting(20, ge=1)
+    test_size: int = setting(10, ge=1)
+    gap: float = setting(0.3, ge=0.0)
+    gap_unit: str = setting("haar_sd", choices=("haar_sd", "absolute"))
+    sampling_method: str = setting("hypercube", choices=("hypercube", "uniform"))
+    divisions: int = setting(10, ge=1)  # hypercube strata per feature
+    layers: int | None = setting(None, ge=1)  # brickwork layers of the rotation; null = n
+    feature_range: list[float] | None = None  # keep the generator's native [0, 2 pi)
+    seed: int | None = setting(SI("${seed}"), ge=0)
+
+
 @option("dataset", "blobs")
 @dataclass
 class Blobs(_Tabular):
@@ -139,6 +160,7 @@ class BreastCancer(_FixedWidth):
     name: str = "breast_cancer"
     num_features: int = setting(4, ge=1)
     pca: bool = True
+    n_samples: int | None = setting(None, ge=4)  # a stratified subsample; null = all 569
 
 
 @option("dataset", "none")

@@ -22,7 +22,7 @@ class Adam:
 
     _target_: str = "qml_entanglement.training.optimizers.Adam"
     name: str = "adam"
-    lr: float = setting(0.05, gt=0.0)
+    lr: float = setting(0.05, ge=0.0)  # 0: no training (the atlas's untrained control)
     beta1: float = setting(0.9, ge=0.0, lt=1.0)
     beta2: float = setting(0.999, ge=0.0, lt=1.0)
     eps: float = setting(1e-8, gt=0.0)

@@ -24,8 +24,9 @@ from .fields import ConfigError
 T = TypeVar("T")
 
 
-def option(group: str, name: str) -> Callable[[type[T]], type[T]]:
-    """Register the decorated dataclass as option ``name`` of ``group`` (``base_<name>``)."""
+def option(group: str | None, name: str) -> Callable[[type[T]], type[T]]:
+    """Register the decorated dataclass as option ``name`` of ``group`` (``base_<name>``);
+    ``group`` None: a whole config (a stage's settings, ``defaults: [base_<name>, _self_]``)."""
 
     def register(cls: type[T]) -> type[T]:
         ConfigStore.instance().store(group=group, name=f"base_{name}", node=cls)

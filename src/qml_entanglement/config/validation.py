@@ -54,20 +54,29 @@ def check_value(key: str, value: Any, annotation: Any, constraints: typing.Mappi
             )
 
 
+def _join(prefix: str, key: object) -> str:
+    return f"{prefix}.{key}" if prefix else str(key)
+
+
 def check_node(node: Any, prefix: str) -> Any:
-    """Check a typed node against its dataclass (recursively); return the dataclass object."""
+    """Check a typed node against its dataclass (recursively); return the dataclass object.
+
+    ``prefix`` is the node's key (``""`` for a whole config, as a stage's settings); a field
+    ``name`` of a buildable option (one with ``_target_``) must keep its default.
+    """
     schema = OmegaConf.get_type(node)
     if not (isinstance(node, DictConfig) and dataclasses.is_dataclass(schema)):
         raise ConfigError(f"{prefix} must be one of the config options, got {node!r}")
     hints = typing.get_type_hints(schema)
-    known = [f.name for f in dataclasses.fields(schema) if not is_option_key(f.name)]
+    names = [f.name for f in dataclasses.fields(schema)]
+    known = [name for name in names if not is_option_key(name)]
     for key in node:
         if key not in known and not is_option_key(str(key)):
-            raise ConfigError(unknown_key(f"{prefix}.{key}", known))
+            raise ConfigError(unknown_key(_join(prefix, key), known))
     for spec in dataclasses.fields(schema):
         if is_option_key(spec.name):
             continue
-        key = f"{prefix}.{spec.name}"
+        key = _join(prefix, spec.name)
         value = OmegaConf.select(node, spec.name, throw_on_missing=False)
         if OmegaConf.is_missing(node, spec.name):
             raise ConfigError(f"missing required key '{key}'")
@@ -78,6 +87,7 @@ def check_node(node: Any, prefix: str) -> Any:
             value = OmegaConf.to_container(value, resolve=True)
         if (
             spec.name == "name"
+            and "_target_" in names
             and spec.default is not dataclasses.MISSING
             and value != spec.default
         ):

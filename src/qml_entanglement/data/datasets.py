@@ -8,7 +8,7 @@ stratified and seeded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,6 +16,8 @@ from sklearn import datasets as skdata
 from sklearn.decomposition import PCA
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import MinMaxScaler
+
+from . import ad_hoc
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,49 @@ def load_ad_hoc(
     return Dataset("ad_hoc", x_train, y_train.astype(int), x_test, y_test.astype(int))
 
 
+def load_ad_hoc_sampled(
+    *,
+    num_features: int,
+    training_size: int,
+    test_size: int,
+    gap: float,
+    seed: int,
+    gap_unit: str = "haar_sd",
+    sampling_method: str = "hypercube",
+    divisions: int = 10,
+    layers: int | None = None,
+    feature_range: tuple[float, float] | None = None,
+) -> Dataset:
+    """The ad hoc data's labelling rule for any n in O(2^n) memory (:mod:`.ad_hoc`): sizes per
+    class, features in ``[0, 2 pi)``, the random rotation and the points drawn from ``seed``.
+    ``facts["gap_absolute"]`` is the gap on the expectation's scale."""
+    rng = np.random.default_rng([seed, 24])
+    per_class = training_size + test_size
+    x, y = ad_hoc.sample(
+        num_features, per_class, gap, rng, layers=layers, gap_unit=gap_unit,
+        sampling=sampling_method, divisions=divisions,
+    )
+    train = np.r_[:training_size, per_class : per_class + training_size]
+    test = np.setdiff1d(np.arange(2 * per_class), train)
+    x_train, x_test = x[train], x[test]
+    if feature_range is not None:
+        scaler = MinMaxScaler(feature_range=tuple(feature_range)).fit(x_train)
+        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+    scale = np.sqrt(2.0**num_features + 1) if gap_unit == "haar_sd" else 1.0
+    facts = {"gap_absolute": float(gap / scale)}
+    return Dataset("ad_hoc_sampled", x_train, y[train], x_test, y[test], facts)
+
+
+def with_shuffled_labels(dataset: Dataset, seed: int) -> Dataset:
+    """The shuffled-labels control: the training labels permuted (seeded by ``seed``), so
+    nothing about the test labels can be learned; features and test labels are unchanged.
+    ``facts["shuffled_label_agreement"]`` is the share of training labels the permutation
+    left as they were (about one half)."""
+    y = np.random.default_rng([seed, 25]).permutation(dataset.y_train)
+    facts = {**dataset.facts, "shuffled_label_agreement": float(np.mean(y == dataset.y_train))}
+    return replace(dataset, y_train=y, facts=facts)
+
+
 def load_blobs(
     *,
     num_features: int,
@@ -210,9 +255,14 @@ def load_iris(*, classes: tuple[int, int], seed: int, **split: Any) -> Dataset:
     return _finish("iris", x[keep], (y[keep] == classes[1]).astype(int), seed=seed, **split)
 
 
-def load_breast_cancer(*, seed: int, **split: Any) -> Dataset:
-    """Wisconsin breast cancer data (30 features), PCA down to the qubit count."""
+def load_breast_cancer(*, seed: int, n_samples: int | None = None, **split: Any) -> Dataset:
+    """Wisconsin breast cancer data (30 features), PCA down to the qubit count; with
+    ``n_samples`` a stratified, seeded subsample of that many of its 569 samples."""
     x, y = skdata.load_breast_cancer(return_X_y=True)
+    if n_samples is not None and n_samples < len(y):
+        x, _, y, _ = train_test_split(
+            x, y, train_size=n_samples, random_state=seed, stratify=y
+        )
     return _finish("breast_cancer", x, y, seed=seed, **split)
 
 

@@ -88,6 +88,17 @@ _ENTRIES = (
         pure=True,
     ),
     MetricInfo(
+        "half_cut_renyi2", "half-cut Renyi-2 entropy", "bits", scale=None, range=NONNEGATIVE,
+        pure=True,
+    ),
+    MetricInfo(
+        "half_cut_renyi2_haar_fraction",
+        "half-cut Renyi-2 entropy / its Haar reference",
+        kind=RELATIVE,
+        range=(0.0, None),
+        pure=True,
+    ),
+    MetricInfo(
         "meyer_wallach_haar_fraction",
         "Meyer-Wallach Q / Haar mean",
         kind=RELATIVE,

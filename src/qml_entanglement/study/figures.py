@@ -10,27 +10,17 @@ is the correct quantity over every seed of the same experiment (thin lines) with
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from qml_entanglement.figure_output import Rendered, render, styled
+from qml_entanglement.figure_output import render, styled
 from qml_entanglement.metrics.catalogue import axis_label
+from qml_entanglement.report import Figure as StudyFigure
+from qml_entanglement.study.claims import MEYER_WALLACH, Measured
 
 PUBLISHED_COLOR, CORRECT_COLOR = "C1", "C0"
-
-
-@dataclass(frozen=True)
-class StudyFigure:
-    name: str
-    caption: str
-    rendered: Rendered
-
-    @property
-    def png_name(self) -> str:
-        return f"figures/{self.name}.png"
 
 
 def _pair(
@@ -192,68 +182,50 @@ def _change_band(axis, frames, column: str, change: Interval, margin: float, lev
 @styled
 def vqc_metric(
     frames: Sequence[pd.DataFrame],
-    published: str,
-    correct: str,
+    measured: Measured,
     title: str,
     dpi: int,
     change: Interval | None = None,
     margin: float | None = None,
     level: float = 0.95,
 ) -> StudyFigure:
-    """*change* (mean change of *correct* with its interval) and *margin* draw the band."""
-    what = "Meyer-Wallach Q" if "meyer" in correct else "von Neumann entropy"
-    figure, (left, right) = _pair(f"{title}: {what} during training", len(frames))
-    _lines(left, frames, None, published, PUBLISHED_COLOR)
-    ylabel = (
-        "Q at x=[0.5, 0.9], params = ADAM's m_t"
-        if "meyer" in correct
-        else "entropy of the whole pure state (bits)"
-    )
-    _labels(left, "ADAM iteration t", ylabel)
+    """*change* (mean change of the correct quantity with its interval) and *margin* draw the
+    band."""
+    correct = measured.correct.column
+    figure, (left, right) = _pair(f"{title}: {measured.name} during training", len(frames))
+    _lines(left, frames, None, measured.published.column, PUBLISHED_COLOR)
+    _labels(left, "ADAM iteration t", measured.published_axis)
     _lines(right, frames, None, correct, CORRECT_COLOR)
     _labels(right, "epoch", axis_label(correct))
+    caption = measured.explained
     if change is not None and margin is not None:
         _change_band(right, frames, correct, change, margin, level)
-    if "meyer" in correct:
-        caption = (
-            "Left: the write-up's curve, Q of one input point outside the data set, evaluated "
-            "with ADAM's first moment m_t as parameters (its shape follows m_t, which starts at "
-            "0 and saturates). Right: Q over every training state at the actual parameters."
-        )
-        if change is not None and margin is not None:
-            caption += (
-                f" Grey band: the mean Q at step 0 ± {margin:g} (the equivalence margin, the "
-                f"size of the write-up's own change); black bar: the mean change over training "
-                f"({change[0]:.2g}) with its {level:.0%} interval ({change[1]:.2g} to "
-                f"{change[2]:.2g}), drawn from the step-0 mean. Inside the band: no change as "
-                "large as the write-up's."
-            )
-    else:
-        caption = (
-            "Left: the write-up's entropy of the whole pure state: rounding noise around 1e-15 "
-            "bits, whose wiggles are its 'peaks'. Right: the mean single-qubit entropy."
+        caption += (
+            f" Grey band: the mean {measured.symbol} at step 0 ± {margin:g} (the equivalence "
+            f"margin, the size of the write-up's own change); black bar: the mean change over "
+            f"training ({change[0]:.2g}) with its {level:.0%} interval ({change[1]:.2g} to "
+            f"{change[2]:.2g}), drawn from the step-0 mean. Inside the band: no change as "
+            "large as the write-up's."
         )
     return StudyFigure(f"{_slug(title)}_{correct}", caption, render(figure, dpi))
 
 
 @styled
 def vqc_metric_vs_loss(
-    frames: Sequence[pd.DataFrame], published: str, correct: str, title: str, dpi: int
+    frames: Sequence[pd.DataFrame], measured: Measured, title: str, dpi: int
 ) -> StudyFigure:
-    meyer = "meyer" in correct
-    what = "Meyer-Wallach Q" if meyer else "von Neumann entropy"
-    figure, (left, right) = _pair(f"{title}: {what} against the loss", len(frames), mean=False)
-    _lines(left, frames, "loss", published, PUBLISHED_COLOR)
-    published_label = (
-        "Q at x=[0.5, 0.9], params = m_t" if meyer else "entropy of the whole pure state (bits)"
+    """Each seed's trajectory through (loss, quantity): published (left), correct (right)."""
+    correct = measured.correct.column
+    figure, (left, right) = _pair(
+        f"{title}: {measured.name} against the loss", len(frames), mean=False
     )
-    _labels(left, "sigmoid cost", published_label)
+    _lines(left, frames, "loss", measured.published.column, PUBLISHED_COLOR)
+    _labels(left, "sigmoid cost", measured.published_axis)
     _lines(right, frames, "loss", correct, CORRECT_COLOR)
     _labels(right, "sigmoid cost", axis_label(correct))
-    symbol = "Q" if meyer else "the entropy"
     caption = (
-        f"Each line is one seed's trajectory through (loss, {symbol}); the left panel's "
-        "quantity is the write-up's. Co-movement of two trending "
+        f"Each line is one seed's trajectory through (loss, {measured.symbol}); the left "
+        "panel's quantity is the write-up's. Co-movement of two trending "
         "series is judged with per-seed correlations whose p-values use the effective sample "
         "size, pooled over seeds (see claims.csv)."
     )
@@ -355,7 +327,7 @@ def change_interval(
         axis.plot([mean], [row - 0.15], "o", color="k", ms=4)
     axis.set_xlim(-1.3 * widest, 1.3 * widest)  # seeds far out are clipped; the CI is not
     axis.set_yticks(range(len(names)), names, fontsize=7)
-    axis.set_xlabel("change of Meyer-Wallach Q from step 0 to the end", fontsize=8)
+    axis.set_xlabel(f"change of {MEYER_WALLACH.name} from step 0 to the end", fontsize=8)
     axis.set_title(f"{title}: change of Q, its {level:.0%} interval and the margin", fontsize=9)
     axis.legend(fontsize=7, loc="upper right")
     axis.tick_params(labelsize=7)
@@ -367,4 +339,5 @@ def change_interval(
         "inside the band rules out a change that large (see the TOST p in claims.csv); one "
         "that crosses both the band's edge and 0 cannot tell."
     )
-    return StudyFigure(f"{_slug(title)}_meyer_wallach_change", caption, render(figure, dpi))
+    stem = f"{_slug(title)}_{MEYER_WALLACH.correct.column}_change"
+    return StudyFigure(stem, caption, render(figure, dpi))

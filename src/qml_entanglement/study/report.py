@@ -1,16 +1,19 @@
-"""``report.md`` and the self-contained ``report.html`` of the write-up study."""
+"""The study report as data: the blocks of :mod:`qml_entanglement.report` built from the
+claims, the variants and the figures (``report.md`` and the self-contained ``report.html``,
+drawn by the one renderer)."""
 
 from __future__ import annotations
 
-import base64
-import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
-from qml_entanglement.compare.report import CSS, html_table, md_table
-from qml_entanglement.study.figures import StudyFigure
+from qml_entanglement.report import Block, Bullets, Figure, Report, Section, Table, Text
+from qml_entanglement.study.claims import CLAIMS
+from qml_entanglement.study.settings import StudySettings
+
+TITLE = "The write-up, reproduced and tested"
 
 WHAT_THE_CODE_DID = (
     "Bell toy: RY(theta) then CNOT, cost (p00 - p11)^2, update angle <- angle - 1.29 deg x cost "
@@ -64,10 +67,9 @@ def _cell(row: pd.Series, key: str) -> str:
     return _num(row[key])
 
 
-def _variant_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    header = [title for _, title in VARIANT_COLUMNS]
-    rows = [[_cell(row, key) for key, _ in VARIANT_COLUMNS] for _, row in table.iterrows()]
-    return header, rows
+def variant_table(table: pd.DataFrame) -> Table:
+    """The variants, one row each, the changes with their intervals."""
+    return Table.from_frame(table, VARIANT_COLUMNS, _cell)
 
 
 CLAIM_HEADER = ["Claim", "The write-up says", "Verdict", "Evidence", "What the seeds could detect"]
@@ -81,21 +83,24 @@ def _verdict_cell(row) -> str:
     return row.verdict
 
 
-def _claim_rows(claims: pd.DataFrame, text: Mapping[str, str]) -> list[list[str]]:
+def claim_table(claims: pd.DataFrame) -> Table:
+    """Each claim: what the write-up says, the verdict, the evidence, what the seeds could
+    detect."""
     rows = []
     for row in claims.itertuples():
         statement = getattr(row, "power_statement", "")
         statement = statement if isinstance(statement, str) else ""
-        rows.append(
-            [row.claim, text.get(row.claim, ""), _verdict_cell(row), row.evidence, statement]
-        )
-    return rows
+        said = CLAIMS[row.claim].text if row.claim in CLAIMS else ""
+        rows.append([row.claim, said, _verdict_cell(row), row.evidence, statement])
+    return Table(CLAIM_HEADER, rows)
 
 
 HALVES_HEADER = ["Claim", "All seeds", "First half", "Second half", "Agree"]
 
 
 def _halves_rows(halves: pd.DataFrame) -> list[list[str]]:
+    """Per claim: the verdict on all seeds and on each half, with the effect and interval."""
+
     def side(row: pd.Series, which: str) -> str:
         effect = row[f"effect_{which}"]
         interval = ""
@@ -139,8 +144,8 @@ def headline(claims: pd.DataFrame) -> str:
     return f"Of the write-up's {len(claims)} claims, tested on our runs: {', '.join(parts)}."
 
 
-def _method(context: Mapping) -> str:
-    s = context["statistics"]
+def _method(s: StudySettings) -> str:
+    low, high = s.period
     return (
         f"Verdicts are computed, not written: the claimed pattern is tested on the write-up's "
         f"own quantity (logged as published_*) and on the correct one. Seeds are the "
@@ -152,7 +157,7 @@ def _method(context: Mapping) -> str:
         f"the two series' steps around their own trends (two independent trends do not pass "
         f"it), with a p-value from the effective sample size, pooled over seeds with a Fisher-z "
         f"interval; an exact monotone relation with the loss is an identity, not evidence; "
-        f"periodicity is a periodogram peak at {s.period[0]:g}-{s.period[1]:g} epochs tested "
+        f"periodicity is a periodogram peak at {low:g}-{high:g} epochs tested "
         f"against AR(1) red noise with {s.n_sim} simulated series per run and Fisher-combined "
         f"over seeds. identity = holds by construction; supported = the correct measurement "
         f"shows the pattern; artefact = it does not, but the published quantity does or is "
@@ -163,103 +168,34 @@ def _method(context: Mapping) -> str:
     )
 
 
-def render_markdown(
-    claims: pd.DataFrame,
-    variants: pd.DataFrame,
-    drawn: Sequence[StudyFigure],
-    context: Mapping,
-) -> str:
-    lines = [
-        "# The write-up, reproduced and tested",
-        "",
-        f"Generated {context['generated']} from `{context['tracking_uri']}`, experiment "
-        f"`{context['experiment']}`.",
-        "",
-        f"**{headline(claims)}**",
-        "",
-        "## Claims",
-        "",
-        *md_table(CLAIM_HEADER, _claim_rows(claims, context["claim_text"])),
-        "",
-        _method(context),
-        "",
-        *_md_halves(context.get("halves")),
-        "## What the write-up's code did",
-        "",
-        *[f"- {item}" for item in WHAT_THE_CODE_DID],
-        "",
-        "## Variants (faithful and controls)",
-        "",
-        *md_table(*_variant_rows(variants)),
-        "",
-    ]
-    lines += ["## Figures: as published (left) vs measured correctly (right)", ""]
-    for figure in drawn:
-        lines += [f"![{figure.name}]({figure.png_name})", "", f"*{figure.caption}*", ""]
-    return "\n".join(lines)
-
-
-def _md_halves(halves: pd.DataFrame | None) -> list[str]:
+def _halves_section(halves: pd.DataFrame | None) -> list[Block]:
     if halves is None:
         return []
-    return [
-        "## Two disjoint halves of the seeds",
-        "",
-        f"**{halves_sentence(halves)}**",
-        "",
-        *md_table(HALVES_HEADER, _halves_rows(halves)),
-        "",
-    ]
+    table = Table(HALVES_HEADER, _halves_rows(halves))
+    blocks = [Text(halves_sentence(halves), "strong"), table]
+    return [Section("Two disjoint halves of the seeds", blocks, "halves")]
 
 
-def _html_halves(halves: pd.DataFrame | None) -> list[str]:
-    if halves is None:
-        return []
-    return [
-        '<h2 id="halves">Two disjoint halves of the seeds</h2>',
-        f"<p><strong>{html.escape(halves_sentence(halves))}</strong></p>",
-        html_table(HALVES_HEADER, _halves_rows(halves)),
-    ]
-
-
-def _img(figure: StudyFigure) -> str:
-    data = base64.b64encode(figure.rendered.png).decode("ascii")
-    caption = html.escape(figure.caption)
-    return (
-        f'<figure><img alt="{html.escape(figure.name)}" src="data:image/png;base64,{data}">'
-        f"<figcaption>{caption}</figcaption></figure>"
-    )
-
-
-def render_html(
+def study_report(
     claims: pd.DataFrame,
     variants: pd.DataFrame,
-    drawn: Sequence[StudyFigure],
-    context: Mapping,
-) -> str:
-    esc = html.escape
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>The write-up, reproduced and tested</title>",
-        f"<style>{CSS}</style></head><body>",
-        "<h1>The write-up, reproduced and tested</h1>",
-        f'<p class="meta">Generated {esc(context["generated"])} from '
-        f"<code>{esc(context['tracking_uri'])}</code>, experiment "
-        f"<code>{esc(context['experiment'])}</code>.</p>",
-        f"<p><strong>{esc(headline(claims))}</strong></p>",
-        '<h2 id="claims">Claims</h2>',
-        html_table(CLAIM_HEADER, _claim_rows(claims, context["claim_text"])),
-        f"<p>{esc(_method(context))}</p>",
-        *_html_halves(context.get("halves")),
-        '<h2 id="code">What the write-up\'s code did</h2><ul>',
-        *[f"<li>{esc(item)}</li>" for item in WHAT_THE_CODE_DID],
-        "</ul>",
-        '<h2 id="variants">Variants (faithful and controls)</h2>',
-        html_table(*_variant_rows(variants)),
+    drawn: Sequence[Figure],
+    meta: str,
+    settings: StudySettings,
+    tables: dict[str, pd.DataFrame],
+    halves: pd.DataFrame | None = None,
+) -> Report:
+    """The report: the claims with their verdicts and how they were reached, the halves (if
+    any), what the write-up's code did, the variants, and the figures side by side."""
+    blocks: list[Block] = [
+        Text(meta, "meta"),
+        Text(headline(claims), "strong"),
+        Section("Claims", [claim_table(claims), Text(_method(settings))], "claims"),
+        *_halves_section(halves),
+        Section("What the write-up's code did", [Bullets(list(WHAT_THE_CODE_DID))], "code"),
+        Section("Variants (faithful and controls)", [variant_table(variants)], "variants"),
+        Section(
+            "Figures: as published (left) vs measured correctly (right)", list(drawn), "figures"
+        ),
     ]
-    parts.append('<h2 id="figures">Figures: as published (left) vs measured correctly (right)</h2>')
-    parts += [_img(f) for f in drawn]
-    parts.append("</body></html>")
-    return "\n".join(parts) + "\n"
+    return Report(TITLE, blocks, tables)

@@ -188,7 +188,6 @@ def ensure_experiment(client: MlflowClient, uri: str, name: str) -> str:
             return experiment.experiment_id
 
 
-
 def add_table_view(client: MlflowClient, experiment) -> None:
     """Give *experiment* the runs-table view every experiment link opens (the metric columns;
     :mod:`.ui_links`), unless it has it."""

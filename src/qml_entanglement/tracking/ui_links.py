@@ -92,7 +92,7 @@ def ui_command(tracking_uri: str) -> str:
 
 def _absolute(tracking_uri: str) -> str:
     if tracking_uri.startswith("sqlite:///"):
-        return f"sqlite:///{Path(tracking_uri[len('sqlite:///'):]).resolve()}"
+        return f"sqlite:///{Path(tracking_uri[len('sqlite:///') :]).resolve()}"
     return tracking_uri
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..config import ConfigError
+from ..metrics.entropy import renyi_entropy
+from ..metrics.haar import renyi2_half_cut_reference
 from ..metrics.randomized_estimates import KEYS as RANDOMIZED_KEYS
 from ..metrics.summary import MIXED_STATE_METRICS, PURE_STATE_METRICS, entanglement_summary
 from .entanglement import block_entangling_power
@@ -76,6 +78,27 @@ def entanglement(context: MeasureContext) -> Measure:
     if mixed:
         return StepMeasure(MIXED_SUMMARY, measure, MIXED_STATE_METRICS)
     return StepMeasure(PURE_SUMMARY, measure, PURE_STATE_METRICS)
+
+
+def half_cut_renyi2(context: MeasureContext) -> Measure:
+    """The half-cut Renyi-2 entropy :math:`S_2 = -\\log_2 \\mathrm{Tr}\\,\\rho_A^2` (qubits
+    ``[0, n//2)``, bits; no eigendecomposition) of the half-cut subset of the measured states,
+    its spread, and its mean over :func:`~qml_entanglement.metrics.haar.
+    renyi2_half_cut_reference` (the Renyi-2 entropy of Lubkin's Haar-mean purity)."""
+    subset = context.half_cut_subset
+    keys = ("half_cut_renyi2", "half_cut_renyi2_haar_fraction")
+
+    def measure(step: Step) -> dict[str, float]:
+        states = step.states if subset is None else step.states[subset]
+        n = int(np.log2(states.shape[-1]))
+        if n < 2:
+            return {}
+        values = np.atleast_1d(renyi_entropy(states, range(n // 2), alpha=2))
+        mean = float(values.mean())
+        fraction = mean / float(renyi2_half_cut_reference(n))
+        return {keys[0]: mean, f"{keys[0]}_std": float(values.std()), keys[1]: fraction}
+
+    return StepMeasure(keys, measure)
 
 
 def randomized_estimates(context: MeasureContext) -> Measure | None:

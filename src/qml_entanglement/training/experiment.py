@@ -16,6 +16,7 @@ from omegaconf import DictConfig
 
 from ..config import ConfigError, build
 from ..data import Dataset
+from ..data.datasets import with_shuffled_labels
 from ..models import Model
 from .classifier import QuantumClassifier
 from .measures import Measure, MeasureContext, build_measures, evidence_of, once_of
@@ -81,6 +82,8 @@ def build_experiment(cfg: DictConfig) -> Experiment:
 
 def _build(cfg: DictConfig) -> Experiment:
     dataset: Dataset = build(cfg.dataset)
+    if (cfg.get("control") or {}).get("shuffle_labels", False):
+        dataset = with_shuffled_labels(dataset, int(cfg.seed))
     simulator_factory = build(cfg.simulator)
     samples = len(dataset.y_train) + len(dataset.y_test)
     noise = cfg.simulator.get("noise") or {}

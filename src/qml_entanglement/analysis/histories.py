@@ -10,22 +10,23 @@ metric histories.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
-import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.selection import SelectedRun
+from qml_entanglement.analysis.selection import SelectedRun
 from qml_entanglement.metrics import catalogue
+from qml_entanglement.tracking.reading import (
+    HISTORY_ARTIFACT,
+    local_artifact_dir,
+    metric_histories,
+    no_progress_bars,
+    read_artifact,
+)
 
-HISTORY_ARTIFACT = "history.csv"
 ENTANGLEMENT_TAG = "entanglement_metrics"
 NOT_ENTANGLEMENT = frozenset({"loss", "test_loss", "grad_norm", "epoch_seconds", "epoch", "step"})
 
@@ -75,16 +76,6 @@ def is_entanglement_metric(name: str) -> bool:
         or name.endswith("_std")
         or name.startswith("system/")
     )
-
-
-def local_artifact_dir(artifact_uri: str) -> Path | None:
-    """Local folder behind a ``file://`` (or scheme-less) artifact URI, else ``None``."""
-    parsed = urlparse(artifact_uri)
-    if parsed.scheme == "file":
-        return Path(unquote(parsed.path))
-    if parsed.scheme == "":
-        return Path(artifact_uri)
-    return None
 
 
 def load_histories(
@@ -140,21 +131,6 @@ def load_histories(
     return histories, problems
 
 
-@contextmanager
-def no_progress_bars():
-    """Silence MLflow's per-download progress bar (one per run would flood the terminal)."""
-    name = "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR"
-    previous = os.environ.get(name)
-    os.environ[name] = "false"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = previous
-
-
 def _declared_metrics(run: SelectedRun) -> tuple[str, ...] | None:
     tag = run.tags.get(ENTANGLEMENT_TAG)
     if tag is None:
@@ -176,25 +152,10 @@ def _read_csv(path: Path | str) -> pd.DataFrame:
 
 def _load_slow(client, run: SelectedRun) -> tuple[pd.DataFrame | None, str]:
     """History of a run whose artifact is not on local disk: download, else metric history."""
-    try:
-        artifacts = {f.path for f in client.list_artifacts(run.run_id)}
-    except Exception:  # an unreachable artifact store just means "fall back"
-        artifacts = set()
-    if HISTORY_ARTIFACT in artifacts:
-        with tempfile.TemporaryDirectory() as tmp:
-            local = client.download_artifacts(run.run_id, HISTORY_ARTIFACT, tmp)
-            return _read_csv(local), "artifact (downloaded)"
+    frame = read_artifact(client, run.run_id, HISTORY_ARTIFACT, _read_csv)
+    if frame is not None:
+        return frame, "artifact (downloaded)"
     if not run.metric_keys:
         return None, "none"
-    columns = {}
-    for key in sorted(run.metric_keys):
-        history = client.get_metric_history(run.run_id, key)
-        if history:
-            steps = np.fromiter((m.step for m in history), dtype=int, count=len(history))
-            values = np.fromiter((m.value for m in history), dtype=float, count=len(history))
-            columns[key] = pd.Series(values, index=steps).groupby(level=0).last()
-    if not columns:
-        return None, "none"
-    frame = pd.DataFrame(columns).sort_index()
-    frame.index.name = "epoch"
-    return frame, "metric history"
+    frame = metric_histories(client, run.run_id, list(run.metric_keys))
+    return (None, "none") if frame.empty else (frame, "metric history")

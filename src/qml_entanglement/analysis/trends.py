@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from qml_entanglement.compare.grouping import Grouping
-from qml_entanglement.compare.statistics import degenerate
+from qml_entanglement.analysis.grouping import Grouping
+from qml_entanglement.analysis.statistics import degenerate
 from qml_entanglement.metrics.catalogue import info
 
 TREND_COLUMNS = (

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from qml_entanglement.tracking.liveness import reap_stale_runs
+from qml_entanglement.tracking.reading import experiment_ids, search_runs
 from qml_entanglement.tracking.store import sqlite_path
 
 MISSING = "n/a"
@@ -111,47 +112,14 @@ def select_runs(
         the experiment(s) and the filter.
     """
     where = _where(experiments, filter_string)
-    found = {}
-    missing = []
-    for name in experiments:
-        experiment = client.get_experiment_by_name(name)
-        if experiment is None:
-            missing.append(name)
-        else:
-            found[experiment.experiment_id] = name
+    found, missing = experiment_ids(client, experiments)
     if not found:
         raise NoRunsMatchError(f"No run matches {where}: no such experiment in {tracking_uri}.")
     reap_stale_runs(client, found)  # a run whose process was killed is FAILED, not RUNNING
-
-    runs: list[SelectedRun] = []
-    token = None
-    while True:
-        page = client.search_runs(
-            list(found),
-            filter_string=filter_string,
-            max_results=page_size,
-            page_token=token,
-        )
-        for run in page:
-            tags = dict(run.data.tags)
-            params = dict(run.data.params)
-            runs.append(
-                SelectedRun(
-                    run_id=run.info.run_id,
-                    run_name=run.info.run_name or "",
-                    experiment_name=found[run.info.experiment_id],
-                    status=run.info.status,
-                    artifact_uri=run.info.artifact_uri,
-                    tags=tags,
-                    params=params,
-                    metric_keys=frozenset(run.data.metrics),
-                    start_time=run.info.start_time or 0,
-                    metrics=dict(run.data.metrics),
-                )
-            )
-        token = page.token
-        if not token:
-            break
+    runs = [
+        _selected(run, found[run.info.experiment_id])
+        for run in search_runs(client, list(found), filter_string, page_size)
+    ]
     if not runs:
         raise NoRunsMatchError(f"No run matches {where} in {tracking_uri}.")
     excluded = [(run, why) for run in runs if (why := not_training_run(run))]
@@ -163,6 +131,22 @@ def select_runs(
         )
     runs.sort(key=lambda r: (seed_sort_key(r.seed), r.run_id))
     return runs, missing, excluded
+
+
+def _selected(run, experiment_name: str) -> SelectedRun:
+    """A :class:`SelectedRun` from an MLflow ``Run``."""
+    return SelectedRun(
+        run_id=run.info.run_id,
+        run_name=run.info.run_name or "",
+        experiment_name=experiment_name,
+        status=run.info.status,
+        artifact_uri=run.info.artifact_uri,
+        tags=dict(run.data.tags),
+        params=dict(run.data.params),
+        metric_keys=frozenset(run.data.metrics),
+        start_time=run.info.start_time or 0,
+        metrics=dict(run.data.metrics),
+    )
 
 
 def not_training_run(run: SelectedRun) -> str:

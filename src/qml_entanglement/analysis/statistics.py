@@ -72,7 +72,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import fft, special, stats
 
-from qml_entanglement.compare.settings import CISettings
+from qml_entanglement.analysis.intervals import CISettings
 
 SERIES = ("raw", "diff")
 METHOD_SYMBOLS = {"pearson": "Pearson r", "spearman": "Spearman ρ", "kendall": "Kendall τ"}
@@ -384,3 +384,20 @@ def seeds_needed(spread: float, half_width: float, level: float = 0.95) -> float
             return float(k)
         k += 1
     return math.inf
+
+
+def mean_interval(values: Sequence[float], level: float) -> tuple[float, float, float]:
+    """Mean and t interval over replicates (NaN ignored); NaN bounds for fewer than 2.
+
+    >>> [round(v, 4) for v in mean_interval([1.0, 2.0, 3.0], 0.95)]
+    [2.0, -0.4841, 4.4841]
+    """
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if len(values) == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(values.mean())
+    if len(values) < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + level / 2, len(values) - 1) * stats.sem(values))
+    return mean, mean - half, mean + half

@@ -27,8 +27,8 @@ from itertools import combinations
 
 import numpy as np
 
-from qml_entanglement.compare.grouping import Group
-from qml_entanglement.compare.statistics import ROUNDING
+from qml_entanglement.analysis.grouping import Group
+from qml_entanglement.analysis.statistics import ROUNDING
 from qml_entanglement.metrics.catalogue import PRIORITY, info
 
 IDENTITY = "identity"

@@ -19,8 +19,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from qml_entanglement.compare.histories import RunHistory
-from qml_entanglement.compare.selection import MISSING, resolve_key, seed_sort_key
+from qml_entanglement.analysis.histories import RunHistory
+from qml_entanglement.analysis.selection import MISSING, resolve_key, seed_sort_key
 
 _SEED = re.compile(r"(^|[._])(\w*_)?seed$")
 BOOKKEEPING_PREFIXES = ("tracking.", "sweep.", "hydra.")
@@ -216,3 +216,18 @@ def figure_keys(grouping: Grouping) -> list[str]:
         if not strictly and not equal_before:
             kept.append(key)
     return kept
+
+
+def latest_per_seed(histories: Sequence[RunHistory]) -> list[RunHistory]:
+    """Of runs meant as one experiment: those of its newest configuration (every config key
+    equal to the newest run's), the newest run per seed, in seed order -- a rerun replaces,
+    an older configuration is left out."""
+    newest = sorted(histories, key=lambda h: h.run.start_time, reverse=True)
+    if not newest:
+        return []
+    signature = config_of(newest[0])
+    per_seed: dict[str, RunHistory] = {}
+    for history in newest:
+        if config_of(history) == signature:
+            per_seed.setdefault(history.run.seed, history)
+    return sorted(per_seed.values(), key=lambda h: seed_sort_key(h.run.seed))

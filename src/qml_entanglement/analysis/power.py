@@ -47,7 +47,7 @@ least-squares Legendre polynomial of degree :math:`d` (default 6, i.e. a trend o
 in the series) removed, and Pearson's :math:`r` of the residual steps is tested with
 :math:`t = r\sqrt{(n_\text{eff}-2)/(1-r^2)}` on :math:`n_\text{eff} - 2` degrees of freedom,
 where :math:`n_\text{eff}` is the effective sample size of the residual steps
-(:func:`~qml_entanglement.compare.statistics.effective_sample_size`, Bartlett/Ebisuzaki)
+(:func:`~qml_entanglement.analysis.statistics.effective_sample_size`, Bartlett/Ebisuzaki)
 less the :math:`d` fitted slope terms. What is left to correlate is how the two series move
 step by step around their own trends; a trend alone contributes nothing.
 ``tests/compare/test_compare_power.py`` checks the level on independent monotone series with
@@ -79,7 +79,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, stats
 
-from qml_entanglement.compare.statistics import effective_sample_size, p_value_floor
+from qml_entanglement.analysis.statistics import effective_sample_size, p_value_floor
 
 POWER = 0.8
 ROUNDING = 1e-9  # steps within this fraction of a series' range are rounding

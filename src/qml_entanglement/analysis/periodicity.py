@@ -19,7 +19,7 @@ A training curve is a trend plus autocorrelated fluctuations, so a periodogram o
 
 Seeds are independent replicates, so the per-run p-values of a configuration are combined with
 Fisher's method (:func:`scipy.stats.combine_pvalues`). A series at rounding level (see
-:func:`qml_entanglement.compare.statistics.degenerate`) gets no p-value.
+:func:`qml_entanglement.analysis.statistics.degenerate`) gets no p-value.
 ``tests/study/test_periodicity.py`` checks the level on AR(1) series with trends and the power
 on a period-10 oscillation.
 """
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal, stats
 
-from qml_entanglement.compare.statistics import degenerate
+from qml_entanglement.analysis.statistics import degenerate
 
 
 @dataclass(frozen=True)

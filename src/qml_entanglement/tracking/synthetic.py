@@ -17,8 +17,8 @@ import pandas as pd
 from mlflow.entities import Metric, Param
 from mlflow.utils.validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_TAGS_PER_BATCH
 
-from qml_entanglement.compare.histories import HISTORY_ARTIFACT, local_artifact_dir
-from qml_entanglement.tracking import ensure_experiment, ensure_store
+from .reading import HISTORY_ARTIFACT, local_artifact_dir
+from .store import ensure_experiment, ensure_store
 
 
 @dataclass(frozen=True)
