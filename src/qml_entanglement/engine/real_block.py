@@ -135,20 +135,19 @@ class RealBlockPath:
         return None if block is None else cls(program, block)
 
     def _call(self, name: str, batch: int, *args) -> None:
-        """Run kernel ``name`` (``forward`` / ``backward``) with the block's steps: its
-        parallel form when the batch spans several chunks, else the serial one."""
+        """Run kernel ``name`` (``forward`` / ``backward``) on ``(data, angles, *outputs)``
+        with the block's steps: its parallel form when the batch spans several chunks, else
+        the serial one."""
         numba, kernels = _kernels()
         b = self.block
         chunk = chunk_width(batch, self.n)
-        steps = (b.kind, b.table, b.size, b.qubit)
-        tables = (b.angle, b.scale, b.fixed, b.perms, b.signs)
+        steps = (b.kind, b.table, b.size, b.qubit, b.angle, b.scale, b.fixed, b.perms, b.signs)
         if chunk >= batch:
-            getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, *steps, args[1],
-                                                *tables, *args[2:])  # fmt: skip
+            getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, steps, *args[1:])
             return
         with _lock, _signals_held():
             numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
-            getattr(kernels, name)(args[0], self.n, chunk, *steps, args[1], *tables, *args[2:])
+            getattr(kernels, name)(args[0], self.n, chunk, steps, *args[1:])
 
     def forward(
         self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray, purities: bool = False
