@@ -240,7 +240,8 @@ class StatevectorSimulator:
         if with_grad:
             d_class = np.asarray(d_class, dtype=float) / len(labels)
             grad = self.fast.gradient(theta, states, readout, d_class)
-        return states, class_probs, float(np.mean(per_sample)), grad, purities
+        mean = float(np.add.reduce(per_sample) / per_sample.size)
+        return states, class_probs, mean, grad, purities
 
     @property
     def num_parameters(self) -> int:
