@@ -187,13 +187,13 @@ class RealBlockPath:
         states = np.ascontiguousarray(states, dtype=complex)
         batch = states.shape[0]
         angles = self._angles(theta)
-        sums = np.empty((-(-batch // chunk_width(batch, self.n)), self._to_theta.shape[1]))
+        sums = np.empty((-(-batch // chunk_width(batch, self.n)),) + self.block.angle.shape)
         self._call(
             "backward", batch, states.view(np.float64), angles,
             np.ascontiguousarray(readout, dtype=float),
-            np.ascontiguousarray(d_class, dtype=float), sums.reshape((-1,) + self.block.angle.shape),
+            np.ascontiguousarray(d_class, dtype=float), sums,
         )  # fmt: skip
-        return self._to_theta @ sums.sum(axis=0)
+        return self._to_theta @ sums.sum(axis=0).ravel()
 
 
 def _pair_sums_to_theta(program: Program, block: RealBlock) -> np.ndarray:
