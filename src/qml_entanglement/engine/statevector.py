@@ -265,7 +265,8 @@ class StatevectorSimulator:
         return single_threaded_blas()
 
     def encode(self, features: np.ndarray) -> np.ndarray:
-        """Feature-map states ``(B, 2**n)`` for ``features`` of shape ``(B, num_features)``."""
+        """Feature-map states ``(B, 2**n)`` (C order) for ``features`` ``(B, num_features)``,
+        computed chunk by chunk into one array (no per-chunk copies held)."""
         features = np.atleast_2d(np.asarray(features, dtype=float))
         if features.shape[1] != self.num_features:
             raise ValueError(
@@ -273,15 +274,16 @@ class StatevectorSimulator:
                 f"{self.num_features}"
             )
         angles = self.encoder.angles.evaluate(features)
+        encoded = np.empty((features.shape[0], 2**self.num_qubits), dtype=complex)
 
-        def encode_chunk(part: slice) -> np.ndarray:
+        def encode_chunk(part: slice) -> None:  # written in place: one copy of the encodings
             psi = np.zeros((2**self.num_qubits, part.stop - part.start), dtype=complex)
             psi[0] = 1.0
-            return run_program(self.encoder, psi, angles[part]).T
+            encoded[part] = run_program(self.encoder, psi, angles[part]).T
 
         with single_threaded_blas():
-            chunks = sample_chunks(features.shape[0], self.num_qubits)
-            return np.concatenate(map_chunks(encode_chunk, chunks))
+            map_chunks(encode_chunk, sample_chunks(features.shape[0], self.num_qubits))
+        return encoded
 
     def _use_unitary(self, batch: int) -> bool:
         """``auto``: unitary mode while ``2**n < B`` (``< 2 B`` for real blocks, whose unitary
