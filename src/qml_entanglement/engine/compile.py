@@ -294,7 +294,7 @@ class _DiagonalRun:
         self.perm = np.arange(size)
         self.inverse = np.arange(size)
         self.fixed = np.ones(size, dtype=complex)
-        self.generators: list[np.ndarray] = []
+        self.generators: list[np.ndarray | None] = []
         self.rows: list[int] = []
         self.qubits: set[int] = set()
         self.names: list[str] = []
@@ -325,9 +325,10 @@ class _DiagonalRun:
             ones = np.ones(size, dtype=complex)
             out.append(Op("perm", qubits, name, perm=self.perm, phases=ones))
         matrix = np.empty((len(self.generators), size))
-        for g, generator in enumerate(self.generators):
-            matrix[g] = generator[self.perm]
-        self.generators.clear()  # one copy of them at a time
+        for g in range(len(matrix)):  # each generator freed once mapped: one copy at a time
+            matrix[g] = self.generators[g][self.perm]
+            self.generators[g] = None
+        self.generators.clear()
         rows = np.array(self.rows, dtype=int) if self.rows else None
         out.append(Op("diags", qubits, name, angle=rows, phases=self.fixed, matrix=matrix))
         return out
