@@ -41,7 +41,7 @@ from .compile import Program
 from .lowering import RealBlock, lower_real_block
 
 NAME = "real-block (numba)"
-THREADS_VARIABLE = "QML_ENGINE_THREADS"  # optional cap on the kernel threads
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # a cap on the engine's threads (both paths)
 L2_FALLBACK = 512 << 10
 L3_FALLBACK = 16 << 20
 WORKING_BUFFERS = 3  # state, adjoint state, permutation target

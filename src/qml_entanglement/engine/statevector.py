@@ -21,7 +21,6 @@ exact to rounding, needs two extra sweeps, and no loop over samples or parameter
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,8 @@ from threadpoolctl import ThreadpoolController
 
 from .compile import CircuitCompileError, Program, compile_circuit
 from .kernels import apply_generator, apply_matrix, apply_op
-from .real_block import RealBlockPath
+from .real_block import THREADS_VARIABLE as THREADS_VARIABLE  # the one variable, re-exported
+from .real_block import RealBlockPath, engine_threads
 
 # objective(probabilities (B, 2**n)) -> (value, d value / d probabilities (B, 2**n))
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -46,7 +46,7 @@ FAST_MAX_CLASSES = 16
 # every gate passes over them (the whole batch at n = 12 is 33 MB per copy, and each gate would
 # stream it from memory): measured at n = 12, 500 samples, forward + adjoint gradient of
 # RealAmplitudes(reps=3): 4.79 s whole, 2.38 s in 64-sample chunks on one core, 1.27 s on two
-# (QML_ENGINE_THREADS=2, opt-in).
+# (threads: every core, see _workers).
 CHUNK_BYTES = 4 << 20
 
 
@@ -55,16 +55,14 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-THREADS_VARIABLE = "QML_ENGINE_THREADS"  # opt-in: threads for the chunks (default 1)
-
-
 @cache
 def _workers() -> ThreadPoolExecutor | None:
-    """Threads for chunks of samples (NumPy releases the GIL in its loops), when
-    ``$QML_ENGINE_THREADS`` asks for more than one; None (one thread, the default) otherwise.
-    Opt-in: with several threads the chunks' BLAS calls run concurrently, and a segmentation
-    fault seen once in the test suite with threads on by default is not explained yet."""
-    threads = int(os.environ.get(THREADS_VARIABLE) or 1)
+    """Threads for chunks of samples (NumPy releases the GIL in its loops): as many as the
+    compiled kernels use (:func:`~.real_block.engine_threads`: every core
+    ``os.sched_getaffinity`` gives, capped by ``$QML_ENGINE_THREADS``, the variable's one
+    meaning); None when that is one. BLAS stays on one thread inside them
+    (:func:`single_threaded_blas`), so the threads are the engine's own."""
+    threads = engine_threads()
     if threads <= 1:
         return None
     return ThreadPoolExecutor(threads, thread_name_prefix="engine", initializer=_signals_to_main)
