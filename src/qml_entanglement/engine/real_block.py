@@ -17,12 +17,14 @@ time as ``workqueue``'s static shares, so TBB is not a dependency), with as many
 BLAS on one thread). ``workqueue`` must not be entered from two Python threads at once, so
 calls are serialised by a lock.
 
-Why the old engine's threads were made opt-in: one CI dry run (issue 14) died with a
-segmentation fault in pandas' C CSV reader inside ``test_compare_report``, with an idle
+The segmentation fault that once made the old engine's threads opt-in: one CI dry run (issue
+14) died in pandas' C CSV reader inside ``test_compare_report``, with an idle
 ``concurrent.futures`` thread and tqdm's monitor thread alive. Both are started by MLflow's
-artifact downloads, and an idle pool thread waiting on its queue touches no memory, so the
-record points away from the engine; the cause was not established (not reproduced). These
-kernels start no Python threads at all.
+artifact downloads, not by the engine, and an idle pool thread waiting on its queue touches no
+memory, so the record points away from the engine threads; it was not reproduced, and the
+cause was not established. Threads are on by default on both paths (one meaning of
+``QML_ENGINE_THREADS``: a cap); these kernels start no Python threads at all, and the NumPy
+path's threads run with BLAS held to one thread and with SIGINT/SIGTERM blocked.
 """
 
 from __future__ import annotations
