@@ -105,3 +105,53 @@ def test_ad_hoc_too_large_to_generate_exits_2_in_one_line_with_nothing_created(t
     assert "use dataset.num_features <= " in lines[0]
     assert not store.parent.exists()
     assert "starting" not in proc.stdout  # refused while validating, before any import
+
+
+# ------------------------------------------------ the compiled real-block path (issue 28.3)
+def _program_bytes(program) -> int:
+    arrays = ("phases", "perm", "matrix")
+    return sum(
+        getattr(op, a).nbytes for op in program.ops for a in arrays if getattr(op, a) is not None
+    )
+
+
+@pytest.mark.parametrize("n", [6, 9])
+def test_feature_map_estimate_bounds_the_compiled_feature_maps_arrays(n):
+    """Oracle: the arrays of the feature map the engine actually compiled."""
+    from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.models import build_ansatz, build_feature_map
+    from qml_entanglement.training.resources import feature_map_bytes
+
+    feature_map = build_feature_map("zz", n, reps=2)
+    compiled = _program_bytes(
+        StatevectorSimulator(feature_map, build_ansatz("real_amplitudes", n)).encoder
+    )
+    assert 0.9 * feature_map_bytes(feature_map) <= compiled <= feature_map_bytes(feature_map)
+
+
+@pytest.mark.parametrize(
+    ("ansatz", "mode"),
+    [("real_amplitudes", "auto"), ("efficient_su2", "auto"), ("real_amplitudes", "gate")],
+)
+def test_the_estimate_takes_the_compiled_path_exactly_when_the_engine_does(ansatz, mode):
+    """Oracle: the simulator's own choice of path."""
+    from qml_entanglement.engine import StatevectorSimulator
+    from qml_entanglement.engine.real_block import NAME
+    from qml_entanglement.models import build_ansatz, build_feature_map
+    from qml_entanglement.training.resources import lowers_to_real_block
+
+    circuit = build_ansatz(ansatz, 4, reps=2)
+    simulator = StatevectorSimulator(build_feature_map("zz", 4), circuit, mode=mode)
+    config = {"name": "statevector", "mode": mode}
+    assert lowers_to_real_block(config, circuit) == (simulator.path == NAME)
+
+
+def test_twenty_qubits_with_500_samples_fit_in_24_gib_on_the_compiled_path_only():
+    from qml_entanglement.models import build_feature_map
+    from qml_entanglement.training.resources import feature_map_bytes
+
+    program = feature_map_bytes(build_feature_map("zz", 20, reps=2))
+    compiled = estimate_bytes(20, 500, compiled=True, subset=100, program_bytes=program)
+    assert compiled < 24 * 1024**3 < estimate_bytes(20, 500)
+    # the two copies of every state dominate: 16 bytes x 2**20 x (2 x 500 + 2 x 100)
+    assert compiled - program == 16 * 2**20 * 1200

@@ -24,7 +24,7 @@ exact and cheap (``d angle / d theta`` is a constant matrix).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -243,94 +243,131 @@ def compile_circuit(
         names = ", ".join(sorted(p.name for p in unknown))
         raise CircuitCompileError(f"circuit parameters not in the parameter list: {names}")
     compiler = _Compiler(circuit.num_qubits, params, allow_nonlinear)
+    # a pipeline: each op is merged as soon as it is compiled, so no more than a run's state
+    # and the fused program are alive at once (memory proportional to 2**n, not to the gates)
     ops = fuse_fixed_ops(compiler.compile(circuit), circuit.num_qubits)
     if fuse_diagonals:
         ops = fuse_diagonal_runs(ops, circuit.num_qubits)
+    ops = list(ops)  # every angle row is added once the ops are consumed
     return Program(circuit.num_qubits, params, ops, compiler.angle_table())
 
 
-def fuse_diagonal_runs(ops: list[Op], n: int) -> list[Op]:
+def fuse_diagonal_runs(ops: Iterable[Op], n: int) -> Iterator[Op]:
     """Merge each run of diagonal (fixed or parametric) and permutation ops into at most one
-    permutation followed by one ``diags`` op.
+    permutation followed by one ``diags`` op, as the ops arrive.
 
     A permutation after a diagonal moves in front of it by permuting the diagonal:
     ``(d * x)[p] = d[p] * x[p]``. So a run is ``out = f * exp(-i sum_g a_g k_g) * in[P]``,
     kept as ``P`` (a ``perm`` op, phases 1) and ``f``, ``k_g`` and the angle rows ``g``.
     """
-    fused: list[Op] = []
-    run: list[Op] = []
-    for op in [*ops, None]:
-        if op is not None and op.kind in ("diag", "perm"):
-            run.append(op)
+    first: Op | None = None  # a run's first op, kept as it is if the run ends there
+    run: _DiagonalRun | None = None
+    for op in ops:
+        if op.kind in ("diag", "perm"):
+            if first is None and run is None:
+                first = op
+                continue
+            if run is None:
+                run, first = _DiagonalRun(n, first), None
+            run.add(op)
             continue
-        fused.extend(_merged_run(run, n) if len(run) > 1 else run)
-        run = []
-        if op is not None:
-            fused.append(op)
-    return fused
+        if first is not None or run is not None:
+            yield from [first] if run is None else run.ops()
+            first, run = None, None
+        yield op
+    if first is not None or run is not None:
+        yield from [first] if run is None else run.ops()
 
 
-def _merged_run(run: list[Op], n: int) -> list[Op]:
-    perm = np.arange(2**n)
-    fixed = np.ones(2**n, dtype=complex)
-    generators: list[np.ndarray] = []
-    rows: list[int] = []
-    for op in run:
+class _DiagonalRun:
+    """The merged form of a run of diagonal and permutation ops, built op by op.
+
+    A generator ``k`` added when the run's permutation is ``P_t`` ends as ``k[S_t]`` with
+    ``S_t`` the later permutations, ``P = P_t[S_t]``; it is kept as ``k[P_t^-1]`` and mapped
+    by the final ``P`` once (:meth:`ops`), so each op costs ``O(2**n)`` however many
+    generators the run holds.
+    """
+
+    def __init__(self, n: int, first: Op):
+        size = 2**n
+        self.n = n
+        self.perm = np.arange(size)
+        self.inverse = np.arange(size)
+        self.fixed = np.ones(size, dtype=complex)
+        self.generators: list[np.ndarray | None] = []
+        self.rows: list[int] = []
+        self.qubits: set[int] = set()
+        self.names: list[str] = []
+        self.add(first)
+
+    def add(self, op: Op) -> None:
+        self.qubits.update(op.qubits)
+        self.names.append(op.name)
         if op.kind == "perm":  # out = ph * (f * exp(..) * in[P])[p]
             phases = op.phases if op.phases is not None else 1.0
-            fixed = phases * fixed[op.perm]
-            generators = [k[op.perm] for k in generators]
-            perm = perm[op.perm]
+            self.fixed = phases * self.fixed[op.perm]
+            inverse = np.empty_like(op.perm)
+            inverse[op.perm] = np.arange(op.perm.size)
+            self.perm = self.perm[op.perm]
+            self.inverse = inverse[self.inverse]
         elif op.angle is None:
-            fixed = fixed * op.phases
+            self.fixed = self.fixed * op.phases
         else:
-            generators.append(np.real(op.phases))
-            rows.append(op.angle)
-    qubits = tuple(sorted({q for op in run for q in op.qubits}))
-    name = "+".join(op.name for op in run)
-    out = []
-    if not np.array_equal(perm, np.arange(2**n)):
-        out.append(Op("perm", qubits, name, perm=perm, phases=np.ones(2**n, dtype=complex)))
-    out.append(
-        Op(
-            "diags",
-            qubits,
-            name,
-            angle=np.array(rows, dtype=int) if rows else None,
-            phases=fixed,
-            matrix=np.array(generators).reshape(len(generators), 2**n),
-        )
-    )
-    return out
+            self.generators.append(np.real(op.phases)[self.inverse])
+            self.rows.append(op.angle)
+
+    def ops(self) -> list[Op]:
+        size = 2**self.n
+        qubits = tuple(sorted(self.qubits))
+        name = "+".join(self.names)
+        out = []
+        if not np.array_equal(self.perm, np.arange(size)):
+            ones = np.ones(size, dtype=complex)
+            out.append(Op("perm", qubits, name, perm=self.perm, phases=ones))
+        matrix = np.empty((len(self.generators), size))
+        for g in range(len(matrix)):  # each generator freed once mapped: one copy at a time
+            matrix[g] = self.generators[g][self.perm]
+            self.generators[g] = None
+        self.generators.clear()
+        rows = np.array(self.rows, dtype=int) if self.rows else None
+        out.append(Op("diags", qubits, name, angle=rows, phases=self.fixed, matrix=matrix))
+        return out
 
 
-def fuse_fixed_ops(ops: list[Op], n: int) -> list[Op]:
-    """Merge runs of consecutive fixed diagonal/permutation ops into one op.
+def fuse_fixed_ops(ops: Iterable[Op], n: int) -> Iterator[Op]:
+    """Merge runs of consecutive fixed diagonal/permutation ops into one op, as they arrive.
 
     ``out = ph2 * (ph1 * in[p1])[p2]`` is the single permutation ``p1[p2]`` with phases
     ``ph2 * ph1[p2]``; a layer of CNOTs thus costs one gather instead of one per gate.
     """
-    identity = np.arange(2**n)
-    fused: list[Op] = []
+    last: Op | None = None
     for op in ops:
-        mergeable = op.angle is None and op.kind in ("diag", "perm")
-        last = fused[-1] if fused else None
-        if not (
-            mergeable and last is not None and last.angle is None and last.kind in ("diag", "perm")
-        ):
-            fused.append(op)
+        mergeable = _fixed_diagonal_or_permutation(op)
+        if mergeable and last is not None and _fixed_diagonal_or_permutation(last):
+            last = _merged_fixed(last, op, n)
             continue
-        p1 = last.perm if last.perm is not None else identity
-        p2 = op.perm if op.perm is not None else identity
-        perm = p1[p2]
-        phases = op.phases * last.phases[p2]
-        qubits = tuple(sorted(set(last.qubits) | set(op.qubits)))
-        name = f"{last.name}+{op.name}"
-        if np.array_equal(perm, identity):
-            fused[-1] = Op("diag", qubits, name, phases=phases)
-        else:
-            fused[-1] = Op("perm", qubits, name, perm=perm, phases=phases)
-    return fused
+        if last is not None:
+            yield last
+        last = op
+    if last is not None:
+        yield last
+
+
+def _fixed_diagonal_or_permutation(op: Op) -> bool:
+    return op.angle is None and op.kind in ("diag", "perm")
+
+
+def _merged_fixed(last: Op, op: Op, n: int) -> Op:
+    identity = np.arange(2**n)
+    p1 = last.perm if last.perm is not None else identity
+    p2 = op.perm if op.perm is not None else identity
+    perm = p1[p2]
+    phases = op.phases * last.phases[p2]
+    qubits = tuple(sorted(set(last.qubits) | set(op.qubits)))
+    name = f"{last.name}+{op.name}"
+    if np.array_equal(perm, identity):
+        return Op("diag", qubits, name, phases=phases)
+    return Op("perm", qubits, name, perm=perm, phases=phases)
 
 
 def _u_as_rotations(gate) -> QuantumCircuit:
@@ -358,21 +395,21 @@ class _Compiler:
         jacobian = np.array(self.rows) if self.rows else np.zeros((0, len(self.index)))
         return AngleTable(np.array(self.offsets, dtype=float), jacobian, self.nonlinear)
 
-    def compile(self, circuit: QuantumCircuit) -> list[Op]:
-        """Ops of ``circuit`` (on the full register), its global phase first."""
-        ops: list[Op] = []
+    def compile(self, circuit: QuantumCircuit) -> Iterator[Op]:
+        """Ops of ``circuit`` (on the full register), its global phase first, one at a time
+        (each holds ``2**n`` numbers; the caller merges them as they come)."""
+        yield from self._global_phase(circuit)
         qubit_index = {q: i for i, q in enumerate(circuit.qubits)}
         for instruction in circuit.data:
             qubits = tuple(qubit_index[q] for q in instruction.qubits)
-            ops.extend(self._instruction(instruction, qubits))
-        return self._global_phase(circuit) + ops
+            yield from self._instruction(instruction, qubits)
 
-    def _expand(self, definition: QuantumCircuit, qubits: tuple[int, ...]) -> list[Op]:
+    def _expand(self, definition: QuantumCircuit, qubits: tuple[int, ...]) -> Iterator[Op]:
         mapped = QuantumCircuit(self.n)  # compose() carries the definition's global phase over
         mapped.compose(definition, qubits=list(qubits), inplace=True)
         return self.compile(mapped)
 
-    def _instruction(self, instruction, qubits: tuple[int, ...]) -> list[Op]:
+    def _instruction(self, instruction, qubits: tuple[int, ...]) -> Iterable[Op]:
         gate = instruction.operation
         if gate.name in IGNORED_INSTRUCTIONS:
             return []

@@ -17,12 +17,14 @@ time as ``workqueue``'s static shares, so TBB is not a dependency), with as many
 BLAS on one thread). ``workqueue`` must not be entered from two Python threads at once, so
 calls are serialised by a lock.
 
-Why the old engine's threads were made opt-in: one CI dry run (issue 14) died with a
-segmentation fault in pandas' C CSV reader inside ``test_compare_report``, with an idle
+The segmentation fault that once made the old engine's threads opt-in: one CI dry run (issue
+14) died in pandas' C CSV reader inside ``test_compare_report``, with an idle
 ``concurrent.futures`` thread and tqdm's monitor thread alive. Both are started by MLflow's
-artifact downloads, and an idle pool thread waiting on its queue touches no memory, so the
-record points away from the engine; the cause was not established (not reproduced). These
-kernels start no Python threads at all.
+artifact downloads, not by the engine, and an idle pool thread waiting on its queue touches no
+memory, so the record points away from the engine threads; it was not reproduced, and the
+cause was not established. Threads are on by default on both paths (one meaning of
+``QML_ENGINE_THREADS``: a cap); these kernels start no Python threads at all, and the NumPy
+path's threads run with BLAS held to one thread and with SIGINT/SIGTERM blocked.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from .compile import Program
 from .lowering import RealBlock, lower_real_block
 
 NAME = "real-block (numba)"
-THREADS_VARIABLE = "QML_ENGINE_THREADS"  # optional cap on the kernel threads
+THREADS_VARIABLE = "QML_ENGINE_THREADS"  # a cap on the engine's threads (both paths)
 L2_FALLBACK = 512 << 10
 L3_FALLBACK = 16 << 20
 WORKING_BUFFERS = 3  # state, adjoint state, permutation target
@@ -79,6 +81,7 @@ def engine_threads() -> int:
     return max(1, min(cores, int(cap))) if cap else cores
 
 
+@cache
 def chunk_width(batch: int, num_qubits: int) -> int:
     """Samples per chunk: the largest ``b`` with three buffers of ``2**n * 2 b`` float64 in
     L2 when that is at least :data:`MIN_CHUNK` (rows of ``2 b >= 16`` reals keep the
@@ -128,6 +131,20 @@ class RealBlockPath:
         self.program = program
         self.block = block
         self.n = program.num_qubits
+        b = block
+        self._steps = (b.kind, b.table, b.size, b.qubit, b.angle, b.scale, b.fixed, b.perms,
+                       b.signs)  # fmt: skip
+        self._to_theta = _pair_sums_to_theta(program, block)
+        self._last: tuple[bytes, np.ndarray] = (b"", np.empty(0))
+
+    def _angles(self, theta: np.ndarray) -> np.ndarray:
+        """The gate angles at ``theta``, kept for the last ``theta`` (an epoch's forward and
+        gradient share them)."""
+        theta = np.asarray(theta, dtype=float)
+        key = theta.tobytes()
+        if key != self._last[0]:
+            self._last = (key, self.program.angles.evaluate(theta))
+        return self._last[1]
 
     @classmethod
     def for_program(cls, program: Program) -> RealBlockPath | None:
@@ -135,20 +152,17 @@ class RealBlockPath:
         return None if block is None else cls(program, block)
 
     def _call(self, name: str, batch: int, *args) -> None:
-        """Run kernel ``name`` (``forward`` / ``backward``) with the block's steps: its
-        parallel form when the batch spans several chunks, else the serial one."""
+        """Run kernel ``name`` (``forward`` / ``backward``) on ``(data, angles, *outputs)``
+        with the block's steps: its parallel form when the batch spans several chunks, else
+        the serial one."""
         numba, kernels = _kernels()
-        b = self.block
         chunk = chunk_width(batch, self.n)
-        steps = (b.kind, b.table, b.size, b.qubit)
-        tables = (b.angle, b.scale, b.fixed, b.perms, b.signs)
         if chunk >= batch:
-            getattr(kernels, f"{name}_serial")(args[0], self.n, chunk, *steps, args[1],
-                                                *tables, *args[2:])  # fmt: skip
+            getattr(kernels, name + "_serial")(args[0], self.n, chunk, self._steps, *args[1:])
             return
         with _lock, _signals_held():
             numba.set_num_threads(min(engine_threads(), numba.config.NUMBA_NUM_THREADS))
-            getattr(kernels, name)(args[0], self.n, chunk, *steps, args[1], *tables, *args[2:])
+            getattr(kernels, name)(args[0], self.n, chunk, self._steps, *args[1:])
 
     def forward(
         self, theta: np.ndarray, encoded: np.ndarray, readout: np.ndarray, purities: bool = False
@@ -157,7 +171,7 @@ class RealBlockPath:
         asked, every qubit's reduced-state purity ``(B, n)`` (from the same pass)."""
         encoded = np.ascontiguousarray(encoded, dtype=complex)
         batch = encoded.shape[0]
-        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
+        angles = self._angles(theta)
         states = np.empty_like(encoded)
         class_probs = np.empty((batch, readout.shape[1]))
         out = np.empty((batch if purities else 0, self.n))
@@ -171,22 +185,28 @@ class RealBlockPath:
         self, theta: np.ndarray, states: np.ndarray, readout: np.ndarray, d_class: np.ndarray
     ) -> np.ndarray:
         """``dL/dtheta`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``:
-        the kernel's pair sums times ``2 k`` per gate, summed over chunks, onto the angle
-        rows, then ``J^T``."""
-        b = self.block
+        the kernel's pair sums, summed over chunks, through :func:`_pair_sums_to_theta`."""
         states = np.ascontiguousarray(states, dtype=complex)
         batch = states.shape[0]
-        angles = self.program.angles.evaluate(np.asarray(theta, dtype=float))
-        sums = np.zeros((-(-batch // chunk_width(batch, self.n)),) + b.angle.shape)
+        angles = self._angles(theta)
+        sums = np.empty((-(-batch // chunk_width(batch, self.n)),) + self.block.angle.shape)
         self._call(
             "backward", batch, states.view(np.float64), angles,
             np.ascontiguousarray(readout, dtype=float),
             np.ascontiguousarray(d_class, dtype=float), sums,
         )  # fmt: skip
-        totals = 2 * b.scale * sums.sum(axis=0)
-        rotations = b.angle >= 0
-        grad_angles = np.bincount(b.angle[rotations], totals[rotations], minlength=len(angles))
-        return self.program.angles.jacobian.T @ grad_angles
+        return self._to_theta @ sums.sum(axis=0).ravel()
+
+
+def _pair_sums_to_theta(program: Program, block: RealBlock) -> np.ndarray:
+    """The matrix ``(P, G * GROUP_QUBITS)`` from the kernel's pair sums (summed over chunks,
+    flattened) to ``dL/dtheta``: ``2 k`` per rotation onto its angle row, then the angle
+    table's ``J^T``."""
+    rotations = (block.angle >= 0).ravel()
+    onto_angles = np.zeros((program.angles.jacobian.shape[0], rotations.size))
+    columns = np.flatnonzero(rotations)
+    onto_angles[block.angle.ravel()[columns], columns] = 2 * block.scale.ravel()[columns]
+    return program.angles.jacobian.T @ onto_angles
 
 
 def compile_ahead() -> float:

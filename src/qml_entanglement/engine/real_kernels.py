@@ -31,6 +31,8 @@ un-computations 6 ... shared loads); see ``benchmarks/bench_peer.py`` for the bo
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 from numba import njit, prange
 
@@ -227,20 +229,19 @@ def _scatter(src, dst, perm, sign, width):
 @njit(inline="always", **FLAGS)
 def _load(states, start, count, buffer, width, size):
     """Chunk rows ``start .. start + count`` of ``states`` ``(B, 2 * 2**n)`` into ``buffer``."""
-    for s in range(count):
-        row = states[start + s]
-        for i in range(size):
-            buffer[i * width + 2 * s] = row[2 * i]
-            buffer[i * width + 2 * s + 1] = row[2 * i + 1]
+    for i in range(size):  # the buffer written in order, ``count`` rows read in order
+        for s in range(count):
+            buffer[i * width + 2 * s] = states[start + s, 2 * i]
+            buffer[i * width + 2 * s + 1] = states[start + s, 2 * i + 1]
 
 
 @njit(inline="always", **FLAGS)
 def _store(buffer, states, start, count, width, size):
-    for s in range(count):
-        row = states[start + s]
-        for i in range(size):
-            row[2 * i] = buffer[i * width + 2 * s]
-            row[2 * i + 1] = buffer[i * width + 2 * s + 1]
+    """The inverse of :func:`_load`."""
+    for i in range(size):
+        for s in range(count):
+            states[start + s, 2 * i] = buffer[i * width + 2 * s]
+            states[start + s, 2 * i + 1] = buffer[i * width + 2 * s + 1]
 
 
 @njit(inline="always", **FLAGS)
@@ -295,23 +296,8 @@ def _purities(x, width, count, n, purities, start):
 
 
 @njit(inline="always", **FLAGS)
-def _forward_chunk(
-    ci,
-    encoded,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    mats,
-    perms,
-    signs,
-    readout,
-    states,
-    class_probs,
-    purities,
-):
+def _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_probs, purities):
+    kind, table, size, qubit, _, _, _, perms, signs = steps
     batch = encoded.shape[0]
     rows = 1 << n
     classes = readout.shape[1]
@@ -344,30 +330,16 @@ def _forward_chunk(
     for s in range(count):
         for c in range(classes):
             class_probs[start + s, c] = 0.0
-        for i in range(rows):
+    for i in range(rows):
+        for s in range(count):
             p = x[i * width + 2 * s] ** 2 + x[i * width + 2 * s + 1] ** 2
             for c in range(classes):
                 class_probs[start + s, c] += p * readout[i, c]
 
 
 @njit(inline="always", **FLAGS)
-def _backward_chunk(
-    ci,
-    states,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    mats,
-    angle,
-    perms,
-    signs,
-    readout,
-    d_class,
-    grads,
-):
+def _backward_chunk(ci, states, n, chunk, steps, mats, readout, d_class, grads):
+    kind, table, size, qubit, angle, _, _, perms, signs = steps
     batch = states.shape[0]
     rows = 1 << n
     classes = readout.shape[1]
@@ -411,171 +383,37 @@ def _backward_chunk(
         t -= 1
 
 
-@njit(parallel=True, **FLAGS)
-def forward(
-    encoded,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    angles,
-    angle,
-    scale,
-    fixed,
-    perms,
-    signs,
-    readout,
-    states,
-    class_probs,
-    purities,
-):
+def _forward(encoded, n, chunk, steps, angles, readout, states, class_probs, purities):
     """Output states (into ``states``, ``(B, 2 * 2**n)`` float64 view of complex), class
     probabilities ``class_probs[b, c] = sum_i |psi_b[i]|**2 readout[i, c]`` and, when
-    ``purities`` has rows, every qubit's reduced purity ``(B, n)``; chunks in parallel."""
-    mats = _matrices(angles, angle, scale, fixed)
+    ``purities`` has rows, every qubit's reduced purity ``(B, n)``; chunks in parallel.
+    ``steps`` is the lowered block's ``(kind, table, size, qubit, angle, scale, fixed, perms,
+    signs)``."""
+    mats = _matrices(angles, steps[4], steps[5], steps[6])
     for ci in prange((encoded.shape[0] + chunk - 1) // chunk):
-        _forward_chunk(
-            ci,
-            encoded,
-            n,
-            chunk,
-            kind,
-            table,
-            size,
-            qubit,
-            mats,
-            perms,
-            signs,
-            readout,
-            states,
-            class_probs,
-            purities,
-        )
+        _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_probs, purities)
 
 
-@njit(**FLAGS)
-def forward_serial(
-    encoded,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    angles,
-    angle,
-    scale,
-    fixed,
-    perms,
-    signs,
-    readout,
-    states,
-    class_probs,
-    purities,
-):
-    """:func:`forward` on the calling thread (one chunk: no thread launch)."""
-    mats = _matrices(angles, angle, scale, fixed)
-    for ci in range((encoded.shape[0] + chunk - 1) // chunk):
-        _forward_chunk(
-            ci,
-            encoded,
-            n,
-            chunk,
-            kind,
-            table,
-            size,
-            qubit,
-            mats,
-            perms,
-            signs,
-            readout,
-            states,
-            class_probs,
-            purities,
-        )
-
-
-@njit(parallel=True, **FLAGS)
-def backward(
-    states,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    angles,
-    angle,
-    scale,
-    fixed,
-    perms,
-    signs,
-    readout,
-    d_class,
-    grads,
-):
+def _backward(states, n, chunk, steps, angles, readout, d_class, grads):
     """Per chunk, ``sum (mu_1 a_0 - mu_0 a_1)`` of every group gate into ``grads[chunk, g,
     j]`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``; the caller
     scales by ``2 k`` and sums over chunks (see the module docstring); chunks in parallel."""
-    mats = _matrices(angles, angle, scale, fixed)
+    mats = _matrices(angles, steps[4], steps[5], steps[6])
     for ci in prange((states.shape[0] + chunk - 1) // chunk):
-        _backward_chunk(
-            ci,
-            states,
-            n,
-            chunk,
-            kind,
-            table,
-            size,
-            qubit,
-            mats,
-            angle,
-            perms,
-            signs,
-            readout,
-            d_class,
-            grads,
-        )
+        _backward_chunk(ci, states, n, chunk, steps, mats, readout, d_class, grads)
 
 
-@njit(**FLAGS)
-def backward_serial(
-    states,
-    n,
-    chunk,
-    kind,
-    table,
-    size,
-    qubit,
-    angles,
-    angle,
-    scale,
-    fixed,
-    perms,
-    signs,
-    readout,
-    d_class,
-    grads,
-):
-    """:func:`backward` on the calling thread (one chunk: no thread launch)."""
-    mats = _matrices(angles, angle, scale, fixed)
-    for ci in range((states.shape[0] + chunk - 1) // chunk):
-        _backward_chunk(
-            ci,
-            states,
-            n,
-            chunk,
-            kind,
-            table,
-            size,
-            qubit,
-            mats,
-            angle,
-            perms,
-            signs,
-            readout,
-            d_class,
-            grads,
-        )
+def _compiled(body, parallel: bool):
+    """``body`` compiled with ``parallel`` (``prange`` runs chunks on numba's threads) or
+    without (``prange`` is ``range``: one chunk costs no thread launch). Each form is a
+    function of its own name, so numba's on-disk cache (keyed by the function's qualified
+    name and bytecode, not by its flags) keeps the two apart."""
+    suffix = "" if parallel else "_serial"
+    twin = types.FunctionType(body.__code__, body.__globals__, body.__name__ + suffix)
+    twin.__qualname__ = body.__qualname__ + suffix
+    twin.__doc__ = body.__doc__
+    return njit(parallel=parallel, **FLAGS)(twin)
+
+
+forward, forward_serial = _compiled(_forward, True), _compiled(_forward, False)
+backward, backward_serial = _compiled(_backward, True), _compiled(_backward, False)

@@ -21,7 +21,6 @@ exact to rounding, needs two extra sweeps, and no loop over samples or parameter
 
 from __future__ import annotations
 
-import os
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +33,8 @@ from threadpoolctl import ThreadpoolController
 
 from .compile import CircuitCompileError, Program, compile_circuit
 from .kernels import apply_generator, apply_matrix, apply_op
-from .real_block import RealBlockPath
+from .real_block import THREADS_VARIABLE as THREADS_VARIABLE  # the one variable, re-exported
+from .real_block import RealBlockPath, engine_threads
 
 # objective(probabilities (B, 2**n)) -> (value, d value / d probabilities (B, 2**n))
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -46,7 +46,7 @@ FAST_MAX_CLASSES = 16
 # every gate passes over them (the whole batch at n = 12 is 33 MB per copy, and each gate would
 # stream it from memory): measured at n = 12, 500 samples, forward + adjoint gradient of
 # RealAmplitudes(reps=3): 4.79 s whole, 2.38 s in 64-sample chunks on one core, 1.27 s on two
-# (QML_ENGINE_THREADS=2, opt-in).
+# (threads: every core, see _workers).
 CHUNK_BYTES = 4 << 20
 
 
@@ -55,16 +55,14 @@ def _threadpools() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-THREADS_VARIABLE = "QML_ENGINE_THREADS"  # opt-in: threads for the chunks (default 1)
-
-
 @cache
 def _workers() -> ThreadPoolExecutor | None:
-    """Threads for chunks of samples (NumPy releases the GIL in its loops), when
-    ``$QML_ENGINE_THREADS`` asks for more than one; None (one thread, the default) otherwise.
-    Opt-in: with several threads the chunks' BLAS calls run concurrently, and a segmentation
-    fault seen once in the test suite with threads on by default is not explained yet."""
-    threads = int(os.environ.get(THREADS_VARIABLE) or 1)
+    """Threads for chunks of samples (NumPy releases the GIL in its loops): as many as the
+    compiled kernels use (:func:`~.real_block.engine_threads`: every core
+    ``os.sched_getaffinity`` gives, capped by ``$QML_ENGINE_THREADS``, the variable's one
+    meaning); None when that is one. BLAS stays on one thread inside them
+    (:func:`single_threaded_blas`), so the threads are the engine's own."""
+    threads = engine_threads()
     if threads <= 1:
         return None
     return ThreadPoolExecutor(threads, thread_name_prefix="engine", initializer=_signals_to_main)
@@ -240,7 +238,8 @@ class StatevectorSimulator:
         if with_grad:
             d_class = np.asarray(d_class, dtype=float) / len(labels)
             grad = self.fast.gradient(theta, states, readout, d_class)
-        return states, class_probs, float(np.mean(per_sample)), grad, purities
+        mean = float(np.add.reduce(per_sample) / per_sample.size)
+        return states, class_probs, mean, grad, purities
 
     @property
     def num_parameters(self) -> int:
@@ -264,7 +263,8 @@ class StatevectorSimulator:
         return single_threaded_blas()
 
     def encode(self, features: np.ndarray) -> np.ndarray:
-        """Feature-map states ``(B, 2**n)`` for ``features`` of shape ``(B, num_features)``."""
+        """Feature-map states ``(B, 2**n)`` (C order) for ``features`` ``(B, num_features)``,
+        computed chunk by chunk into one array (no per-chunk copies held)."""
         features = np.atleast_2d(np.asarray(features, dtype=float))
         if features.shape[1] != self.num_features:
             raise ValueError(
@@ -272,15 +272,16 @@ class StatevectorSimulator:
                 f"{self.num_features}"
             )
         angles = self.encoder.angles.evaluate(features)
+        encoded = np.empty((features.shape[0], 2**self.num_qubits), dtype=complex)
 
-        def encode_chunk(part: slice) -> np.ndarray:
+        def encode_chunk(part: slice) -> None:  # written in place: one copy of the encodings
             psi = np.zeros((2**self.num_qubits, part.stop - part.start), dtype=complex)
             psi[0] = 1.0
-            return run_program(self.encoder, psi, angles[part]).T
+            encoded[part] = run_program(self.encoder, psi, angles[part]).T
 
         with single_threaded_blas():
-            chunks = sample_chunks(features.shape[0], self.num_qubits)
-            return np.concatenate(map_chunks(encode_chunk, chunks))
+            map_chunks(encode_chunk, sample_chunks(features.shape[0], self.num_qubits))
+        return encoded
 
     def _use_unitary(self, batch: int) -> bool:
         """``auto``: unitary mode while ``2**n < B`` (``< 2 B`` for real blocks, whose unitary

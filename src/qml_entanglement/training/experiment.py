@@ -20,7 +20,7 @@ from ..data.datasets import with_shuffled_labels
 from ..models import Model
 from .classifier import QuantumClassifier
 from .measures import Measure, MeasureContext, build_measures, evidence_of, once_of
-from .resources import memory_problem
+from .resources import feature_map_bytes, lowers_to_real_block, memory_problem
 
 
 @dataclass
@@ -88,10 +88,15 @@ def _build(cfg: DictConfig) -> Experiment:
     samples = len(dataset.y_train) + len(dataset.y_test)
     noise = cfg.simulator.get("noise") or {}
     mixed_expected = any(float(v or 0) > 0 for v in noise.values())
-    problem = memory_problem(int(cfg.model.num_qubits), samples, mixed_expected)
+    n = int(cfg.model.num_qubits)
+    # the least any path needs, before the model (its readout has 2**n rows) is built
+    problem = memory_problem(n, samples, mixed_expected, compiled=not mixed_expected)
     if problem:
         raise ValueError(problem)
     model: Model = build(cfg.model)
+    problem = memory_problem(n, samples, mixed_expected, **_compiled_path(cfg, model, dataset))
+    if problem:
+        raise ValueError(problem)
     simulator = simulator_factory(model.feature_map, model.ansatz)
     classifier = QuantumClassifier(simulator, model.readout, build(cfg.loss))
     data = _encode(simulator, dataset)
@@ -120,6 +125,18 @@ def _build(cfg: DictConfig) -> Experiment:
         probe=probe,
         measures=build_measures(cfg.metrics.measures, context),
     )
+
+
+def _compiled_path(cfg: DictConfig, model: Model, dataset: Dataset) -> dict:
+    """:func:`memory_problem`'s keywords for the compiled real-block path, when the run takes
+    it: the measured subset (the probe, else the half-cut samples) and the feature map's
+    compiled size."""
+    if not lowers_to_real_block(cfg.simulator, model.ansatz):
+        return {}
+    n_train = len(dataset.y_train)
+    subset = min(cfg.metrics.probe_size or cfg.metrics.half_cut_samples or n_train, n_train)
+    program = feature_map_bytes(model.feature_map)
+    return {"compiled": True, "subset": subset, "program_bytes": program}
 
 
 def _encode(simulator, dataset: Dataset) -> EncodedData:

@@ -1,38 +1,92 @@
 """How much memory a run needs, checked before anything large is allocated.
 
-The exact engine holds every sample's state, ``2**n`` complex128 amplitudes (16 bytes each),
+The NumPy engine holds every sample's state, ``2**n`` complex128 amplitudes (16 bytes each),
 several times over: the feature-map encodings of the training and test sets, the output states,
 and the adjoint gradient's working copies. Measured peak resident memory above the interpreter's
 baseline (ZZ reps 1 + RealAmplitudes reps 1, full batch): 14 copies of all samples' states at
-n = 14 (275 MB for 80 samples) and 15 at n = 16 (1.19 GB); the estimate uses 16. Noisy
+n = 14 (275 MB for 80 samples) and 15 at n = 16 (1.19 GB); the estimate uses 16 (:data:`COPIES`).
+
+The compiled real-block path (:mod:`qml_entanglement.engine.real_block`, chosen when the
+statevector engine runs in ``auto`` mode and the ansatz lowers to RY + fixed permutations)
+works on cache-sized chunks and holds two copies (:data:`COMPILED_COPIES`): the encodings of all
+samples and the output states of one evaluated set (training, then test); beside them, the
+measured samples' states copied out of the batch (the probe and the half-cut subset, at most
+:data:`SUBSET_COPIES` copies of them) and the compiled feature map, whose fused diagonal runs
+keep one ``2**n`` float64 generator per parametric gate (:func:`feature_map_bytes`). Noisy
 simulation (``simulator=aer`` with noise) holds density matrices, ``4**n`` entries per sample.
 """
 
 from __future__ import annotations
 
 import psutil
+from qiskit.circuit import QuantumCircuit
 
 COPIES = 16
+COMPILED_COPIES = 2
+SUBSET_COPIES = 2  # the probed states and the half-cut subset of them
 GIB = 1024**3
+# RY + fixed real gates and permutations: what the real-block lowering accepts (by name)
+LOWERED_GATES = frozenset({"ry", "cx", "cz", "swap", "x", "z", "h", "barrier"})
 
 
-def estimate_bytes(num_qubits: int, num_samples: int, mixed: bool = False) -> int:
-    """Peak bytes for *num_samples* states (training + test) of *num_qubits* qubits."""
+def lowers_to_real_block(simulator_cfg, ansatz: QuantumCircuit) -> bool:
+    """Whether the run will take the compiled real-block path: the statevector engine in
+    ``auto`` mode and an ansatz of :data:`LOWERED_GATES` alone (judged by gate names, without
+    compiling: a composite gate counts as not lowered, so the estimate errs high)."""
+    if simulator_cfg.get("name") != "statevector" or simulator_cfg.get("mode") != "auto":
+        return False
+    return all(item.operation.name in LOWERED_GATES for item in ansatz.data)
+
+
+def feature_map_bytes(feature_map: QuantumCircuit) -> int:
+    """Bytes of the compiled feature map: a ``2**n`` float64 generator for each parametric
+    gate (fused diagonal runs keep them all) and three ``2**n`` vectors per gate otherwise
+    (at most: a permutation and its phases), for the gates as the circuit lists them."""
+    size = 2**feature_map.num_qubits
+    parametric = sum(1 for item in feature_map.data if item.operation.is_parameterized())
+    return 8 * size * parametric + 3 * 16 * size
+
+
+def estimate_bytes(
+    num_qubits: int,
+    num_samples: int,
+    mixed: bool = False,
+    *,
+    compiled: bool = False,
+    subset: int = 0,
+    program_bytes: int = 0,
+) -> int:
+    """Peak bytes for *num_samples* states (training + test) of *num_qubits* qubits: the
+    NumPy engine's :data:`COPIES` of them, or on the compiled path :data:`COMPILED_COPIES` of
+    them plus :data:`SUBSET_COPIES` of the *subset* of measured states and the compiled feature
+    map's *program_bytes*."""
     per_state = 16 * (4**num_qubits if mixed else 2**num_qubits)
-    return COPIES * per_state * max(num_samples, 1)
+    if not compiled:
+        return COPIES * per_state * max(num_samples, 1)
+    states = COMPILED_COPIES * max(num_samples, 1) + SUBSET_COPIES * subset
+    return per_state * states + program_bytes
 
 
-def memory_problem(num_qubits: int, num_samples: int, mixed: bool = False) -> str | None:
-    """Why a run of this size cannot fit in the memory available now, or None."""
-    need = estimate_bytes(num_qubits, num_samples, mixed)
+def memory_problem(
+    num_qubits: int, num_samples: int, mixed: bool = False, **compiled_path
+) -> str | None:
+    """Why a run of this size cannot fit in the memory available now, or None;
+    *compiled_path* as :func:`estimate_bytes`'s keywords."""
+    need = estimate_bytes(num_qubits, num_samples, mixed, **compiled_path)
     available = psutil.virtual_memory().available
     if need <= 0.9 * available:
         return None
     kind = f"density matrices of 4^{num_qubits}" if mixed else f"states of 2^{num_qubits}"
+    if compiled_path.get("compiled"):
+        what = (
+            f"the compiled path's {COMPILED_COPIES} copies of {num_samples} {kind} complex "
+            f"numbers, the measured subset and the compiled feature map"
+        )
+    else:
+        what = f"{COPIES} copies of {num_samples} {kind} complex numbers x 16 bytes"
     return (
         f"{num_qubits} qubits x {num_samples} samples needs about {need / GIB:.1f} GiB "
-        f"({COPIES} copies of {num_samples} {kind} complex numbers x 16 bytes) "
-        f"but {available / GIB:.1f} GiB is available: use fewer qubits "
+        f"({what}) but {available / GIB:.1f} GiB is available: use fewer qubits "
         "(dataset.num_features) or fewer samples (dataset.training_size / n_samples / "
         "test_size)"
     )
