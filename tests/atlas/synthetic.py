@@ -25,8 +25,14 @@ def _configs() -> list[dict]:
         for levels in itertools.product(*GRID.values())
     ]
     controls = [
-        {"qubits": q, "ansatz": "real_amplitudes", "entanglement": "linear", "reps": 3,
-         "data": d, "control": c}
+        {
+            "qubits": q,
+            "ansatz": "real_amplitudes",
+            "entanglement": "linear",
+            "reps": 3,
+            "data": d,
+            "control": c,
+        }
         for q, d, c in itertools.product(GRID["qubits"], GRID["data"], CONTROLS)
     ]
     return trained + controls

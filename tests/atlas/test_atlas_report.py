@@ -106,9 +106,11 @@ def test_co_movement_beyond_the_controls_is_a_control_term_of_the_regression(pla
     assert reg.loc["control=shuffled_labels", "ci_high"] < 0
     _, without = null
     reg0 = without.regression.query("metric == 'q_loss_comovement'").set_index("term")
-    assert reg0.loc["control=shuffled_labels", "ci_low"] < 0 < reg0.loc[
-        "control=shuffled_labels", "ci_high"
-    ]
+    assert (
+        reg0.loc["control=shuffled_labels", "ci_low"]
+        < 0
+        < reg0.loc["control=shuffled_labels", "ci_high"]
+    )
 
 
 def test_untrained_configurations_are_left_out_of_pooling_not_divided_by_zero(planted):
@@ -127,12 +129,29 @@ def test_the_published_report_has_the_issues_files_and_columns(planted, tmp_path
     folder = result.published.folder
     per_config = pd.read_csv(folder / "per_config.csv")
     assert list(per_config.columns) == [
-        "config", "metric", "effect", "se", "n_seeds",
-        "qubits", "ansatz", "entanglement", "reps", "data", "control",
+        "config",
+        "metric",
+        "effect",
+        "se",
+        "n_seeds",
+        "qubits",
+        "ansatz",
+        "entanglement",
+        "reps",
+        "data",
+        "control",
     ]
     meta = pd.read_csv(folder / "meta.csv")
     assert list(meta.columns) == [
-        "metric", "pooled", "ci_low", "ci_high", "tau2", "i2", "pi_low", "pi_high", "k",
+        "metric",
+        "pooled",
+        "ci_low",
+        "ci_high",
+        "tau2",
+        "i2",
+        "pi_low",
+        "pi_high",
+        "k",
     ]
     for fmt in ("svg", "pdf", "png"):
         assert (folder / "figures" / f"forest_delta_meyer_wallach.{fmt}").stat().st_size > 0
@@ -145,12 +164,14 @@ def test_run_quantities_are_changes_from_the_first_to_the_last_step():
     t = np.arange(41.0)
     rng = np.random.default_rng(0)
     shared = rng.normal(size=41)
-    frame = pd.DataFrame({
-        "meyer_wallach": 0.3 + 0.001 * t + 0.01 * shared,
-        "loss": 0.7 - 0.002 * t + 0.01 * shared,
-        "half_cut_entropy": np.linspace(1.0, 1.2, 41),
-        "test_accuracy": np.linspace(0.5, 0.75, 41),
-    })
+    frame = pd.DataFrame(
+        {
+            "meyer_wallach": 0.3 + 0.001 * t + 0.01 * shared,
+            "loss": 0.7 - 0.002 * t + 0.01 * shared,
+            "half_cut_entropy": np.linspace(1.0, 1.2, 41),
+            "test_accuracy": np.linspace(0.5, 0.75, 41),
+        }
+    )
     out = run_quantities(frame, {"init_grad_variance": 1e-3})
     assert out["delta_half_cut_entropy"] == pytest.approx(0.2)
     assert out["final_test_accuracy"] == pytest.approx(0.75)

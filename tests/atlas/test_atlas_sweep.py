@@ -26,23 +26,40 @@ NARROW = (
 
 def _atlas(store_uri: str, output_dir) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, str(ROOT / "pipelines" / "atlas.py"), f"tracking.uri={store_uri}",
-         f"output_dir={output_dir}", "dpi=40"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=clean_env(),
+        [
+            sys.executable,
+            str(ROOT / "pipelines" / "atlas.py"),
+            f"tracking.uri={store_uri}",
+            f"output_dir={output_dir}",
+            "dpi=40",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(),
     )
 
 
 @pytest.mark.slow
 def test_a_tiny_atlas_runs_resumes_and_reports(tmp_path, store_uri):
-    trained = run_sweep("sweep=atlas/quick", *NARROW, f"tracking.uri={store_uri}",
-                        sweep_dir=tmp_path / "main")
+    trained = run_sweep(
+        "sweep=atlas/quick", *NARROW, f"tracking.uri={store_uri}", sweep_dir=tmp_path / "main"
+    )
     assert trained.returncode == 0, trained.stderr[-3000:]
-    controls = run_sweep("sweep=atlas/quick_controls", *NARROW[:-3], "seed=0,1",
-                         "control=shuffled_labels,untrained", *NARROW[-2:],
-                         f"tracking.uri={store_uri}", sweep_dir=tmp_path / "controls")
+    controls = run_sweep(
+        "sweep=atlas/quick_controls",
+        *NARROW[:-3],
+        "seed=0,1",
+        "control=shuffled_labels,untrained",
+        *NARROW[-2:],
+        f"tracking.uri={store_uri}",
+        sweep_dir=tmp_path / "controls",
+    )
     assert controls.returncode == 0, controls.stderr[-3000:]
-    again = run_sweep("sweep=atlas/quick", *NARROW, f"tracking.uri={store_uri}",
-                      sweep_dir=tmp_path / "again")
+    again = run_sweep(
+        "sweep=atlas/quick", *NARROW, f"tracking.uri={store_uri}", sweep_dir=tmp_path / "again"
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     counts = sweep_record(tmp_path / "again")["counts"]
     assert (counts["finished"], counts["skipped"]) == (0, 2)  # resumable: none is rerun
@@ -65,7 +82,11 @@ def test_a_tiny_atlas_runs_resumes_and_reports(tmp_path, store_uri):
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "pipelines" / "atlas.py"), "alpha=1.5"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, env=clean_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=clean_env(),
     )
     assert out.returncode == 2
     assert out.stderr.strip() == "atlas: alpha=1.5 is not allowed; give a number in (0, 1)"

@@ -14,8 +14,13 @@ SMALL = ("experiment=atlas", "sweep/atlas/qubits=q4", "sweep/atlas/data=blobs", 
 
 
 def _built(compose_cfg, *overrides):
-    cfg = compose_cfg(*SMALL, "trainer.epochs=3", "metrics.barren_plateau_samples=null",
-                      "metrics.scrambling=false", *overrides)
+    cfg = compose_cfg(
+        *SMALL,
+        "trainer.epochs=3",
+        "metrics.barren_plateau_samples=null",
+        "metrics.scrambling=false",
+        *overrides,
+    )
     validate(cfg)
     return cfg, build_experiment(cfg)
 

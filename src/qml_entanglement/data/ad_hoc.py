@@ -133,8 +133,10 @@ def sample(
     found = {1.0: [], -1.0: []}
     for _ in range(MAX_PASSES):
         count = max(2 * per_class, 16)
-        x = hypercube(n, count, divisions, rng) if sampling == "hypercube" else (
-            rng.random((count, n)) * 2 * np.pi
+        x = (
+            hypercube(n, count, divisions, rng)
+            if sampling == "hypercube"
+            else (rng.random((count, n)) * 2 * np.pi)
         )
         y = labels(x, rotate, threshold)
         for sign in found:

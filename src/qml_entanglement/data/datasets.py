@@ -161,8 +161,14 @@ def load_ad_hoc_sampled(
     rng = np.random.default_rng([seed, 24])
     per_class = training_size + test_size
     x, y = ad_hoc.sample(
-        num_features, per_class, gap, rng, layers=layers, gap_unit=gap_unit,
-        sampling=sampling_method, divisions=divisions,
+        num_features,
+        per_class,
+        gap,
+        rng,
+        layers=layers,
+        gap_unit=gap_unit,
+        sampling=sampling_method,
+        divisions=divisions,
     )
     train = np.r_[:training_size, per_class : per_class + training_size]
     test = np.setdiff1d(np.arange(2 * per_class), train)
@@ -260,9 +266,7 @@ def load_breast_cancer(*, seed: int, n_samples: int | None = None, **split: Any)
     ``n_samples`` a stratified, seeded subsample of that many of its 569 samples."""
     x, y = skdata.load_breast_cancer(return_X_y=True)
     if n_samples is not None and n_samples < len(y):
-        x, _, y, _ = train_test_split(
-            x, y, train_size=n_samples, random_state=seed, stratify=y
-        )
+        x, _, y, _ = train_test_split(x, y, train_size=n_samples, random_state=seed, stratify=y)
     return _finish("breast_cancer", x, y, seed=seed, **split)
 
 

@@ -88,7 +88,11 @@ _ENTRIES = (
         pure=True,
     ),
     MetricInfo(
-        "half_cut_renyi2", "half-cut Renyi-2 entropy", "bits", scale=None, range=NONNEGATIVE,
+        "half_cut_renyi2",
+        "half-cut Renyi-2 entropy",
+        "bits",
+        scale=None,
+        range=NONNEGATIVE,
         pure=True,
     ),
     MetricInfo(
