@@ -40,7 +40,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 
@@ -79,12 +79,26 @@ def signals_deferred() -> Iterator[None]:
     try:
         yield
     finally:
-        for signum, handler in previous_handlers.items():
-            if signal.getsignal(signum) is record:  # a handler set inside the block stays
-                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        # the mask first: a signal still pending then reaches ``record``, which never raises;
+        # restored the other way round, a signal taken by another thread and handled between
+        # the two (a late KeyboardInterrupt) left this thread blocking both signals for good
         signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        _restore_handlers(previous_handlers, record)
         for signum in received:
             signal.raise_signal(signum)
+
+
+def _restore_handlers(previous: dict, record: Callable) -> None:
+    """Put back the handlers ``signals_deferred`` replaced by ``record`` (a handler set inside
+    the block stays), every one even if a signal handled between two of them raises."""
+    if not previous:
+        return
+    (signum, handler), *rest = previous.items()
+    try:
+        if signal.getsignal(signum) is record:
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+    finally:
+        _restore_handlers(dict(rest), record)
 
 
 def _frame(message: tuple) -> bytes:
