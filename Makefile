@@ -43,7 +43,7 @@ ATLAS_DIR ?= multirun/atlas-$(ATLAS)
 ATLAS_ARGS ?=
 
 .PHONY: help setup store run test test-fast lint ui bench compare clean browser sweep server \
-	postgres ray study atlas
+	postgres ray study atlas atlas-name
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -121,7 +121,10 @@ study: store ## the write-up reproduced and tested: its runs, then reports/study
 	$(PY) pipelines/study.py study_design=$(STUDY_DESIGN) $(STUDY_ARGS)
 
 # Both sweeps skip configs that already FINISHED, so a stopped atlas resumes where it stopped.
-atlas: store ## the design-space atlas: its runs, then reports/atlas/ (ATLAS=quick: 4-6 qubits, 3 seeds)
+atlas-name:
+	@case '$(ATLAS)' in quick|full) ;; *) echo "error: ATLAS='$(ATLAS)' is not an atlas; allowed: quick, full" >&2; exit 2;; esac
+
+atlas: atlas-name store ## the design-space atlas: its runs, then reports/atlas/ (ATLAS=quick: 4-6 qubits, 3 seeds)
 	$(PY) pipelines/train.py -m sweep=atlas/$(ATLAS) hydra.launcher.n_jobs=$(JOBS) \
 		hydra.sweep.dir=$(ATLAS_DIR) $(ARGS)
 	$(PY) pipelines/train.py -m sweep=atlas/$(ATLAS)_controls hydra.launcher.n_jobs=$(JOBS) \
