@@ -13,7 +13,7 @@ from qiskit.circuit import library as lib
 
 from qml_entanglement.engine import StatevectorSimulator
 from qml_entanglement.engine.lowering import lower_real_block
-from qml_entanglement.engine.real_block import NAME, chunk_width
+from qml_entanglement.engine.real_block import NAME, chunk_width, slice_width
 from qml_entanglement.metrics import single_qubit_measures
 from qml_entanglement.models import build_ansatz, build_feature_map
 from qml_entanglement.models.readout import parity_readout
@@ -156,6 +156,44 @@ def test_results_do_not_depend_on_the_thread_count(monkeypatch):
     one = clf.evaluate(theta, encoded, y, with_grad=True)
     assert np.array_equal(one.grad, many.grad)
     assert np.array_equal(one.states, many.states)
+
+
+def test_a_batch_evaluated_in_slices_is_the_batch_evaluated_whole(monkeypatch):
+    """Large batches are evaluated slice by slice (forward, per-sample loss, backward), holding
+    only the kept samples' states: slices of 7 samples (the last one short) against the NumPy
+    engine's whole batch, the kept rows in any order and across slices."""
+    import qml_entanglement.engine.statevector as engine
+
+    fm, ansatz, x, y, theta = setup(ACCEPTED["real_amplitudes_linear"], n=6, batch=40)
+    sliced = StatevectorSimulator(fm, ansatz)
+    numpy_engine = StatevectorSimulator(fm, ansatz, mode="gate")
+    encoded, readout, loss = sliced.encode(x), parity_readout(6), CrossEntropy()
+    monkeypatch.setattr(engine, "slice_width", lambda batch, n: 7)
+    keep = np.array([39, 0, 13, 6, 7, 20])
+    ours = QuantumClassifier(sliced, readout, loss).evaluate(
+        theta, encoded, y, with_grad=True, keep=keep
+    )
+    ref = QuantumClassifier(numpy_engine, readout, loss).evaluate(theta, encoded, y, with_grad=True)
+    assert ours.states.shape == (6, 64)
+    assert np.abs(ours.states - ref.states[keep]).max() < 1e-12
+    assert np.abs(ours.class_probs - ref.class_probs).max() < 1e-12
+    assert abs(ours.loss - ref.loss) < 1e-12
+    assert np.abs(ours.grad - ref.grad).max() < 1e-12
+    assert np.abs(ours.grad).max() > 1e-3
+    assert np.abs(ours.purities - single_qubit_measures(ref.states).purities).max() < 1e-12
+    none = QuantumClassifier(sliced, readout, loss).evaluate(
+        theta, encoded, y, with_grad=False, keep=np.empty(0, dtype=int)
+    )
+    assert none.states.shape == (0, 64) and none.grad is None and none.loss == ours.loss
+
+
+def test_slices_hold_at_most_a_gib_of_whole_chunks_and_small_batches_are_one_slice():
+    """At n = 20 a state is 16 MiB: 500 samples' output states (7.8 GiB) become slices of 64
+    (1 GiB), whole chunks each; at n = 12 the batch (500 x 64 KiB) is one slice."""
+    assert slice_width(500, 12) == 500
+    width = slice_width(500, 20)
+    assert width * 16 * 2**20 <= 1 << 30 and width % chunk_width(500, 20) == 0
+    assert width == 64
 
 
 def _child(queue, theta, encoded, fm, ansatz) -> None:

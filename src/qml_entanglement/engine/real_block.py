@@ -48,6 +48,10 @@ L2_FALLBACK = 512 << 10
 L3_FALLBACK = 16 << 20
 WORKING_BUFFERS = 3  # state, adjoint state, permutation target
 MIN_CHUNK = 8
+# The most output states (complex128) one evaluation holds beside the encodings: larger
+# batches are evaluated in slices (:func:`slice_width`). A fixed size, not the free memory, so
+# the same config always sums its gradient in the same order.
+SLICE_BYTES = 1 << 30
 _lock = threading.Lock()
 
 
@@ -93,6 +97,18 @@ def chunk_width(batch: int, num_qubits: int) -> int:
     if fits < MIN_CHUNK:
         fits = min(MIN_CHUNK, max(1, l3_bytes() // (4 * states)))
     return int(max(1, min(batch, fits)))
+
+
+@cache
+def slice_width(batch: int, num_qubits: int) -> int:
+    """Samples per slice of an evaluation: the whole batch while its output states fit in
+    :data:`SLICE_BYTES`, else the most whole chunks (:func:`chunk_width`) that do, at least
+    one chunk. Independent of the thread count and of the free memory."""
+    state = 16 * 2**num_qubits
+    if batch * state <= SLICE_BYTES:
+        return batch
+    chunk = chunk_width(batch, num_qubits)
+    return max(chunk, SLICE_BYTES // state // chunk * chunk)
 
 
 @contextmanager

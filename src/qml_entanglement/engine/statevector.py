@@ -34,7 +34,7 @@ from threadpoolctl import ThreadpoolController
 from .compile import CircuitCompileError, Program, compile_circuit
 from .kernels import apply_generator, apply_matrix, apply_op
 from .real_block import THREADS_VARIABLE as THREADS_VARIABLE  # the one variable, re-exported
-from .real_block import RealBlockPath, engine_threads
+from .real_block import RealBlockPath, engine_threads, slice_width
 
 # objective(probabilities (B, 2**n)) -> (value, d value / d probabilities (B, 2**n))
 Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
@@ -223,23 +223,44 @@ class StatevectorSimulator:
         """The engine path that evaluates the ansatz (logged as the run's ``engine_path``)."""
         return self.fast.name if self.fast is not None else f"numpy ({self.mode})"
 
-    def readout_evaluation(self, theta, encoded, readout, loss, labels, with_grad: bool):
-        """``(states, class probabilities, mean loss, gradient or None, purities)`` on the
-        compiled real-block path (``purities``: every qubit's reduced-state purity per sample,
-        ``(B, n)``, from the same pass), or None when it does not apply (no fast path, or a
-        readout with more than :data:`FAST_MAX_CLASSES` classes: the kernel's readout costs
-        ``C`` per amplitude).
+    def readout_evaluation(self, theta, encoded, readout, loss, labels, with_grad: bool, keep=None):
+        """``(kept states, class probabilities, mean loss, gradient or None, purities)`` on the
+        compiled real-block path, or None when it does not apply (no fast path, or a readout
+        with more than :data:`FAST_MAX_CLASSES` classes: the kernel's readout costs ``C`` per
+        amplitude).
+
+        ``keep`` selects the samples whose output states are returned (all when None);
+        ``purities`` are every qubit's reduced-state purity per sample, ``(B, n)``, from the
+        same pass. The batch is evaluated in slices of :func:`~.real_block.slice_width`
+        samples, each forward, loss (per sample) and backward in turn, so that no more than
+        one slice of output states is held beside the encodings (at n = 20, 500 samples'
+        states are 8 GiB); the loss is per sample, so the slices' sums are the batch's.
         """
         if self.fast is None or readout.shape[1] > FAST_MAX_CLASSES:
             return None
-        states, class_probs, purities = self.fast.forward(theta, encoded, readout, True)
-        per_sample, d_class = loss(class_probs, labels)
-        grad = None
-        if with_grad:
-            d_class = np.asarray(d_class, dtype=float) / len(labels)
-            grad = self.fast.gradient(theta, states, readout, d_class)
+        batch, n = len(labels), self.num_qubits
+        rows = np.arange(batch) if keep is None else np.asarray(keep, dtype=np.int64)
+        width = slice_width(batch, n)
+        kept = None if width >= batch else np.empty((rows.size, 2**n), dtype=complex)
+        class_probs, per_sample = np.empty((batch, readout.shape[1])), np.empty(batch)
+        purities = np.empty((batch, n))
+        grad = np.zeros(self.num_parameters) if with_grad else None
+        for start in range(0, batch, width):
+            part = slice(start, min(start + width, batch))
+            states, class_probs[part], purities[part] = self.fast.forward(
+                theta, encoded[part], readout, True
+            )
+            per_sample[part], d_class = loss(class_probs[part], labels[part])
+            if with_grad:
+                d_class = np.asarray(d_class, dtype=float) / batch
+                grad += self.fast.gradient(theta, states, readout, d_class)
+            if kept is None:
+                kept = states if keep is None else states[rows]
+            else:
+                inside = (rows >= part.start) & (rows < part.stop)
+                kept[inside] = states[rows[inside] - part.start]
         mean = float(np.add.reduce(per_sample) / per_sample.size)
-        return states, class_probs, mean, grad, purities
+        return kept, class_probs, mean, grad, purities
 
     @property
     def num_parameters(self) -> int:

@@ -18,6 +18,7 @@ from ..metrics.entropy import renyi_entropy
 from ..metrics.haar import renyi2_half_cut_reference
 from ..metrics.randomized_estimates import KEYS as RANDOMIZED_KEYS
 from ..metrics.summary import MIXED_STATE_METRICS, PURE_STATE_METRICS, entanglement_summary
+from .classifier import NO_STATES
 from .entanglement import block_entangling_power
 from .measurements import Scrambling, feature_map_unitaries
 from .measurements import initial_gradient_variance as variance_over_initialisations
@@ -41,7 +42,9 @@ def performance(context: MeasureContext) -> Measure:
         if data.has_labels:
             out["train_accuracy"] = _accuracy(ev.class_probs, data.y_train)
         if with_test:
-            test = classifier.evaluate(step.theta, data.test, data.y_test, with_grad=False)
+            test = classifier.evaluate(
+                step.theta, data.test, data.y_test, with_grad=False, keep=NO_STATES
+            )
             out.update(test_loss=test.loss, test_accuracy=_accuracy(test.class_probs, data.y_test))
         return out
 
@@ -194,7 +197,9 @@ def initial_gradient_variance(context: MeasureContext) -> Measure | None:
     classifier, data = context.classifier, context.data
 
     def gradient_at(theta: np.ndarray) -> np.ndarray:
-        return classifier.evaluate(theta, data.train, data.y_train, with_grad=True).grad
+        return classifier.evaluate(
+            theta, data.train, data.y_train, with_grad=True, keep=NO_STATES
+        ).grad
 
     num = context.model.ansatz.num_parameters
     once = variance_over_initialisations(gradient_at, num, samples, context.seed)

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+NO_STATES = np.empty(0, dtype=np.int64)  # ``keep`` for an evaluation that needs no states
+
 
 @dataclass
 class Evaluation:
     """One evaluation of the model on a batch."""
 
-    states: np.ndarray  # (B, 2**n) statevectors or (B, 2**n, 2**n) density matrices
+    states: np.ndarray  # (K, 2**n) statevectors or (K, 2**n, 2**n) density matrices, K kept
     class_probs: np.ndarray  # (B, C)
     loss: float
     grad: np.ndarray | None  # (P,) or None
@@ -26,7 +28,7 @@ class QuantumClassifier:
     simulator
         Provides ``encode(features)``, ``probabilities_and_states(theta, encoded)`` and
         ``value_and_grad(theta, encoded, objective)``; optionally
-        ``readout_evaluation(theta, encoded, readout, loss, labels, with_grad)``, which
+        ``readout_evaluation(theta, encoded, readout, loss, labels, with_grad, keep)``, which
         evaluates everything at once or returns None (the statevector engine's compiled path).
     readout
         Matrix ``(2**n, C)`` from basis probabilities to class probabilities.
@@ -49,9 +51,14 @@ class QuantumClassifier:
 
         return value_and_dprob
 
-    def evaluate(self, theta, encoded, labels, *, with_grad: bool) -> Evaluation:
+    def evaluate(self, theta, encoded, labels, *, with_grad: bool, keep=None) -> Evaluation:
+        """The batch's evaluation; its ``states`` are those of the samples ``keep`` (indices;
+        all when None, none with :data:`NO_STATES`): the compiled path then never holds more
+        output states than that beside one slice of the batch."""
         fast = getattr(self.simulator, "readout_evaluation", None)
-        result = fast(theta, encoded, self.readout, self.loss, labels, with_grad) if fast else None
+        result = (
+            fast(theta, encoded, self.readout, self.loss, labels, with_grad, keep) if fast else None
+        )
         if result is not None:  # the simulator applies the readout itself (compiled path)
             return Evaluation(*result)
         objective = self.objective(labels)
@@ -60,7 +67,8 @@ class QuantumClassifier:
         else:
             states, probs = self.simulator.probabilities_and_states(theta, encoded)
             value, grad = objective(probs)[0], None
+        states = states if keep is None else states[keep]
         return Evaluation(states, probs @ self.readout, value, grad)
 
     def loss_value(self, theta, encoded, labels) -> float:
-        return self.evaluate(theta, encoded, labels, with_grad=False).loss
+        return self.evaluate(theta, encoded, labels, with_grad=False, keep=NO_STATES).loss

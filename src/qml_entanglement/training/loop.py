@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .callbacks import Callback
+from .classifier import NO_STATES
 from .experiment import Experiment
 from .measures import Step
 
@@ -79,7 +80,9 @@ def _steps(experiment: Experiment, result: TrainResult, callbacks: Sequence[Call
         start = time.perf_counter()
         theta = result.theta
         with_grad = optimizer.uses_gradient and full_batch
-        ev = classifier.evaluate(theta, data.train, data.y_train, with_grad=with_grad)
+        ev = classifier.evaluate(
+            theta, data.train, data.y_train, with_grad=with_grad, keep=ex.probe
+        )
         metrics = _measure(ex, theta, ev)
         try:
             if not np.isfinite(ev.loss):
@@ -110,9 +113,8 @@ def _report(callbacks: Sequence[Callback], result: TrainResult, step: int, metri
 
 def _measure(ex: Experiment, theta: np.ndarray, ev) -> dict[str, float]:
     """Every measure of the experiment, in order, on this step (the measured states are the
-    probed samples' own)."""
-    states = ev.states if ex.probe is None else ev.states[ex.probe]
-    step = Step(theta, ex.optimizer, ev, states)
+    probed samples' own: the evaluation kept only theirs)."""
+    step = Step(theta, ex.optimizer, ev, ev.states)
     for measure in ex.measures:
         step.metrics.update(measure(step))
     return step.metrics
@@ -124,7 +126,9 @@ def _minibatch_epoch(ex: Experiment, theta: np.ndarray, rng: np.random.Generator
     for start in range(0, len(order), ex.batch_size):
         idx = order[start : start + ex.batch_size]
         enc, labels = data.train[idx], data.y_train[idx]
-        ev = classifier.evaluate(theta, enc, labels, with_grad=optimizer.uses_gradient)
+        ev = classifier.evaluate(
+            theta, enc, labels, with_grad=optimizer.uses_gradient, keep=NO_STATES
+        )
         theta = optimizer.step(
             theta,
             loss=ev.loss,

@@ -8,11 +8,12 @@ n = 14 (275 MB for 80 samples) and 15 at n = 16 (1.19 GB); the estimate uses 16 
 
 The compiled real-block path (:mod:`qml_entanglement.engine.real_block`, chosen when the
 statevector engine runs in ``auto`` mode and the ansatz lowers to RY + fixed permutations)
-works on cache-sized chunks and holds two copies (:data:`COMPILED_COPIES`): the encodings of all
-samples and the output states of one evaluated set (training, then test); beside them, the
-measured samples' states copied out of the batch (the probe and the half-cut subset, at most
-:data:`SUBSET_COPIES` copies of them) and the compiled feature map, whose fused diagonal runs
-keep one ``2**n`` float64 generator per parametric gate (:func:`feature_map_bytes`). Noisy
+works on cache-sized chunks and holds the encodings of all samples once and the output states of
+one slice of an evaluated set (the whole set while its states fit in 1 GiB,
+:func:`~qml_entanglement.engine.real_block.slice_width`); beside them, the measured samples'
+states kept out of the batch (the probe and the half-cut subset, at most :data:`SUBSET_COPIES`
+copies of them) and the compiled feature map, whose fused diagonal runs keep one ``2**n``
+float64 generator per parametric gate (:func:`feature_map_bytes`). Noisy
 simulation (``simulator=aer`` with noise) holds density matrices, ``4**n`` entries per sample.
 """
 
@@ -21,8 +22,9 @@ from __future__ import annotations
 import psutil
 from qiskit.circuit import QuantumCircuit
 
+from ..engine.real_block import slice_width
+
 COPIES = 16
-COMPILED_COPIES = 2
 SUBSET_COPIES = 2  # the probed states and the half-cut subset of them
 GIB = 1024**3
 # RY + fixed real gates and permutations: what the real-block lowering accepts (by name)
@@ -57,13 +59,14 @@ def estimate_bytes(
     program_bytes: int = 0,
 ) -> int:
     """Peak bytes for *num_samples* states (training + test) of *num_qubits* qubits: the
-    NumPy engine's :data:`COPIES` of them, or on the compiled path :data:`COMPILED_COPIES` of
-    them plus :data:`SUBSET_COPIES` of the *subset* of measured states and the compiled feature
-    map's *program_bytes*."""
+    NumPy engine's :data:`COPIES` of them, or on the compiled path one copy of them, one
+    slice of output states (at most all of them), :data:`SUBSET_COPIES` of the *subset* of
+    measured states and the compiled feature map's *program_bytes*."""
     per_state = 16 * (4**num_qubits if mixed else 2**num_qubits)
+    samples = max(num_samples, 1)
     if not compiled:
-        return COPIES * per_state * max(num_samples, 1)
-    states = COMPILED_COPIES * max(num_samples, 1) + SUBSET_COPIES * subset
+        return COPIES * per_state * samples
+    states = samples + slice_width(samples, num_qubits) + SUBSET_COPIES * subset
     return per_state * states + program_bytes
 
 
@@ -79,8 +82,8 @@ def memory_problem(
     kind = f"density matrices of 4^{num_qubits}" if mixed else f"states of 2^{num_qubits}"
     if compiled_path.get("compiled"):
         what = (
-            f"the compiled path's {COMPILED_COPIES} copies of {num_samples} {kind} complex "
-            f"numbers, the measured subset and the compiled feature map"
+            f"the compiled path's encodings of {num_samples} {kind} complex numbers, a slice "
+            f"of output states, the measured subset and the compiled feature map"
         )
     else:
         what = f"{COPIES} copies of {num_samples} {kind} complex numbers x 16 bytes"
