@@ -238,29 +238,49 @@ class StatevectorSimulator:
         """
         if self.fast is None or readout.shape[1] > FAST_MAX_CLASSES:
             return None
-        batch, n = len(labels), self.num_qubits
-        rows = np.arange(batch) if keep is None else np.asarray(keep, dtype=np.int64)
-        width = slice_width(batch, n)
-        kept = None if width >= batch else np.empty((rows.size, 2**n), dtype=complex)
-        class_probs, per_sample = np.empty((batch, readout.shape[1])), np.empty(batch)
-        purities = np.empty((batch, n))
-        grad = np.zeros(self.num_parameters) if with_grad else None
-        for start in range(0, batch, width):
-            part = slice(start, min(start + width, batch))
-            states, class_probs[part], purities[part] = self.fast.forward(
-                theta, encoded[part], readout, True
+        batch = len(labels)
+        width = slice_width(batch, self.num_qubits)
+        if width >= batch:
+            states, class_probs, per_sample, grad, purities = self._evaluate_slice(
+                theta, encoded, readout, loss, labels, batch, with_grad
             )
-            per_sample[part], d_class = loss(class_probs[part], labels[part])
-            if with_grad:
-                d_class = np.asarray(d_class, dtype=float) / batch
-                grad += self.fast.gradient(theta, states, readout, d_class)
-            if kept is None:
-                kept = states if keep is None else states[rows]
-            else:
-                inside = (rows >= part.start) & (rows < part.stop)
-                kept[inside] = states[rows[inside] - part.start]
+            kept = states if keep is None else states[keep]
+        else:
+            kept, class_probs, per_sample, grad, purities = self._evaluate_in_slices(
+                theta, encoded, readout, loss, labels, with_grad, keep, width
+            )
         mean = float(np.add.reduce(per_sample) / per_sample.size)
         return kept, class_probs, mean, grad, purities
+
+    def _evaluate_slice(self, theta, encoded, readout, loss, labels, batch: int, with_grad):
+        """``(states, class probabilities, per-sample loss, gradient or None, purities)`` of
+        the samples ``encoded``, the gradient's share of a batch of ``batch`` samples."""
+        states, class_probs, purities = self.fast.forward(theta, encoded, readout, True)
+        per_sample, d_class = loss(class_probs, labels)
+        grad = None
+        if with_grad:
+            d_class = np.asarray(d_class, dtype=float) / batch
+            grad = self.fast.gradient(theta, states, readout, d_class)
+        return states, class_probs, per_sample, grad, purities
+
+    def _evaluate_in_slices(self, theta, encoded, readout, loss, labels, with_grad, keep, width):
+        """:meth:`_evaluate_slice` over slices of ``width`` samples, the kept rows' states
+        copied out of each slice and the gradients summed in slice order."""
+        batch = len(labels)
+        rows = np.arange(batch) if keep is None else np.asarray(keep, dtype=np.int64)
+        kept = np.empty((rows.size, 2**self.num_qubits), dtype=complex)
+        parts, grad = [], None
+        for start in range(0, batch, width):
+            part = slice(start, min(start + width, batch))
+            states, *outputs, part_grad, purities = self._evaluate_slice(
+                theta, encoded[part], readout, loss, labels[part], batch, with_grad
+            )
+            parts.append((*outputs, purities))
+            grad = part_grad if grad is None else grad + part_grad
+            inside = (rows >= part.start) & (rows < part.stop)
+            kept[inside] = states[rows[inside] - part.start]
+        class_probs, per_sample, purities = (np.concatenate(a) for a in zip(*parts, strict=True))
+        return kept, class_probs, per_sample, grad, purities
 
     @property
     def num_parameters(self) -> int:
