@@ -25,8 +25,9 @@ COPIES = 16
 COMPILED_COPIES = 2
 SUBSET_COPIES = 2  # the probed states and the half-cut subset of them
 GIB = 1024**3
-# RY + fixed real gates and permutations: what the real-block lowering accepts (by name)
-LOWERED_GATES = frozenset({"ry", "cx", "cz", "swap", "x", "z", "h", "barrier"})
+# RY, RZ / P phases, fixed real gates and permutations: what the real-block lowering accepts
+# (by name)
+LOWERED_GATES = frozenset({"ry", "rz", "p", "cx", "cz", "swap", "x", "z", "h", "barrier"})
 
 
 def lowers_to_real_block(simulator_cfg, ansatz: QuantumCircuit) -> bool:
