@@ -8,7 +8,7 @@ import signal
 
 import numpy as np
 import pytest
-from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit
 from qiskit.circuit import library as lib
 
 from qml_entanglement.engine import StatevectorSimulator
@@ -62,6 +62,25 @@ def mixed_phase_circuit(n: int) -> QuantumCircuit:
     return qc
 
 
+def regrouped_circuit(n: int) -> QuantumCircuit:
+    """Gates that join earlier groups (:mod:`~qml_entanglement.engine.lowering`): an RZ
+    layer joining the RY layer's groups, then, the first group full, gates on its qubits
+    going on to the next one, in an order that matters (same-qubit gates in one group)."""
+    t = ParameterVector("t", 2 * n + 3)
+    qc = QuantumCircuit(n)
+    for q in range(n):
+        qc.ry(t[q], q)
+    for q in range(n):
+        qc.rz(t[n + q], q)
+    qc.ry(t[2 * n], 0)  # the first group is full: into the second
+    qc.h(n - 1)
+    qc.ry(t[2 * n + 1], n - 1)
+    qc.rz(t[2 * n + 2], 1)
+    qc.cx(0, n - 1)
+    qc.ry(t[0], 0)
+    return qc
+
+
 def real_amplitudes(reps: int, pattern: str):
     return lambda n: build_ansatz("real_amplitudes", n, reps=reps, entanglement=pattern)
 
@@ -82,9 +101,10 @@ ACCEPTED = {
     "ry_rz_cz_n_local": lambda n: lib.n_local(n, ["ry", "rz"], "cz", "circular", reps=2),
     "rz_p_swap_n_local": lambda n: lib.n_local(n, ["h", "rz", "p"], "swap", "linear", reps=1),
     "mixed_phases": mixed_phase_circuit,
+    "regrouped": regrouped_circuit,
 }
 WITH_PHASES = {"efficient_su2_full", "efficient_su2_none", "ry_rz_cz_n_local",
-               "rz_p_swap_n_local", "mixed_phases"}  # fmt: skip
+               "rz_p_swap_n_local", "mixed_phases", "regrouped"}  # fmt: skip
 
 
 def setup(ansatz_factory, n: int = 7, batch: int = 11, seed: int = 3):
@@ -166,6 +186,16 @@ def test_gradient_with_a_many_class_readout_and_another_loss():
     )
     assert abs(ours.loss - want.loss) < 1e-12
     assert np.abs(ours.grad - want.grad).max() < 1e-10
+
+
+def test_efficient_su2_layers_take_two_groups_of_twelve_gates_at_twelve_qubits():
+    """Each RZ layer joins its RY layer's two groups: a rotation layer costs two passes."""
+    ansatz = build_ansatz("efficient_su2", 12, reps=2, entanglement="full")
+    block = lower_real_block(StatevectorSimulator(build_feature_map("z", 12), ansatz).block)
+    groups = block.table[block.kind == 0]
+    assert len(groups) == 6  # three rotation layers
+    assert list(block.gates[groups]) == [12] * 6 and list(block.size[groups]) == [6] * 6
+    assert block.phase[groups].sum() == 36  # every RZ
 
 
 NOT_LOWERED = {

@@ -135,8 +135,8 @@ class RealBlockPath:
         self.name = PHASE_NAME if block.has_phases else NAME
         self.n = program.num_qubits
         b = block
-        self._steps = (b.kind, b.table, b.size, b.qubit, b.angle, b.scale, b.fixed, b.phase,
-                       b.perms, b.signs)  # fmt: skip
+        self._steps = (b.kind, b.table, b.size, b.qubit, b.gates, b.slot, b.angle, b.scale,
+                       b.fixed, b.phase, b.perms, b.signs)  # fmt: skip
         self._to_theta = _pair_sums_to_theta(program, block)
         self._last: tuple[bytes, np.ndarray] = (b"", np.empty(0))
 
@@ -202,7 +202,7 @@ class RealBlockPath:
 
 
 def _pair_sums_to_theta(program: Program, block: RealBlock) -> np.ndarray:
-    """The matrix ``(P, G * GROUP_QUBITS)`` from the kernel's pair sums (summed over chunks,
+    """The matrix ``(P, G * GROUP_GATES)`` from the kernel's pair sums (summed over chunks,
     flattened) to ``dL/dtheta``: ``2 k`` per rotation or phase (``k = (k_0 - k_1) / 2``)
     onto its angle row, then the angle
     table's ``J^T``."""
