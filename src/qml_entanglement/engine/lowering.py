@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compile import Program
+from .compile import Op, Program
 
 GROUP, PERMUTATION = 0, 1
 GROUP_QUBITS = 6  # a tile is 2**6 runs of rows, worked on while in cache
@@ -133,7 +133,7 @@ def _real(values: np.ndarray | None) -> bool:
     return values is None or np.abs(np.imag(values)).max(initial=0.0) <= 1e-14
 
 
-def _lower_op(builder: _Builder, op, size: int) -> bool:
+def _lower_op(builder: _Builder, op: Op, size: int) -> bool:
     """Add ``op`` to ``builder``; False when it is none of the accepted kinds."""
     if op.angle is not None:
         if len(op.qubits) != 1 or op.kind not in ("dense", "diag"):
