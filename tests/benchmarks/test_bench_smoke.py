@@ -166,3 +166,18 @@ def test_runner_reports_a_failing_benchmark_and_writes_json(tmp_path, monkeypatc
     assert "RuntimeError" in document["benchmarks"]["broken"]["error"]
     printed = capsys.readouterr().out
     assert "== fine (quick) ==" in printed and "FAILED" in printed
+
+
+def test_phases_rows_name_the_paths_and_agree_on_the_loss():
+    """EfficientSU2 on the compiled path and on the NumPy engine train to the same loss."""
+    rows = _load("bench_phases").run(quick=True)
+    paths = {(r["ansatz"], r["mode"]): r["path"] for r in rows}
+    assert paths == {
+        ("efficient_su2", "auto"): "real-block+phases (numba)",
+        ("efficient_su2", "gate"): "numpy (gate)",
+        ("real_amplitudes", "auto"): "real-block (numba)",
+    }
+    for row in rows:
+        assert _positive_finite(row["train_cpu_s"]), row
+    su2 = [r["loss"] for r in rows if r["ansatz"] == "efficient_su2"]
+    assert abs(su2[0] - su2[1]) < 1e-10

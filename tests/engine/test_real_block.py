@@ -8,12 +8,12 @@ import signal
 
 import numpy as np
 import pytest
-from qiskit.circuit import Parameter, QuantumCircuit
+from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit
 from qiskit.circuit import library as lib
 
 from qml_entanglement.engine import StatevectorSimulator
 from qml_entanglement.engine.lowering import lower_real_block
-from qml_entanglement.engine.real_block import NAME, chunk_width, slice_width
+from qml_entanglement.engine.real_block import NAME, PHASE_NAME, chunk_width, slice_width
 from qml_entanglement.metrics import single_qubit_measures
 from qml_entanglement.models import build_ansatz, build_feature_map
 from qml_entanglement.models.readout import parity_readout
@@ -42,8 +42,51 @@ def mixed_real_circuit(n: int) -> QuantumCircuit:
     return qc
 
 
+def mixed_phase_circuit(n: int) -> QuantumCircuit:
+    """Phases among the real kinds: ``rz`` and ``p`` with shared and affine angles, a phase
+    on the qubit of the rotation just before it and the reverse, phases in a group with
+    rotations and fixed gates, a phase after a permutation, and ``p``'s generator ``diag(0,
+    -1)`` (not traceless: its global-phase part must not reach the gradient)."""
+    qc = mixed_real_circuit(n)
+    a, b, c = sorted(qc.parameters, key=lambda p: p.name)
+    qc.rz(a, 0)
+    for q in range(n):
+        qc.rz(b if q % 2 else 0.5 * c - 0.2, q)
+    qc.p(c, 1)
+    qc.ry(a + b, 1)
+    qc.h(n - 1)
+    qc.cx(1, 0)
+    qc.p(-2 * a, 0)
+    qc.rz(c, 2)
+    qc.h(2)
+    return qc
+
+
+def regrouped_circuit(n: int) -> QuantumCircuit:
+    """Gates that join earlier groups (:mod:`~qml_entanglement.engine.lowering`): an RZ
+    layer joining the RY layer's groups, then, the first group full, gates on its qubits
+    going on to the next one, in an order that matters (same-qubit gates in one group)."""
+    t = ParameterVector("t", 2 * n + 3)
+    qc = QuantumCircuit(n)
+    for q in range(n):
+        qc.ry(t[q], q)
+    for q in range(n):
+        qc.rz(t[n + q], q)
+    qc.ry(t[2 * n], 0)  # the first group is full: into the second
+    qc.h(n - 1)
+    qc.ry(t[2 * n + 1], n - 1)
+    qc.rz(t[2 * n + 2], 1)
+    qc.cx(0, n - 1)
+    qc.ry(t[0], 0)
+    return qc
+
+
 def real_amplitudes(reps: int, pattern: str):
     return lambda n: build_ansatz("real_amplitudes", n, reps=reps, entanglement=pattern)
+
+
+def efficient_su2(reps: int, pattern: str):
+    return lambda n: build_ansatz("efficient_su2", n, reps=reps, entanglement=pattern)
 
 
 ACCEPTED = {
@@ -53,7 +96,15 @@ ACCEPTED = {
     "real_amplitudes_none": real_amplitudes(2, "none"),
     "ry_cz_n_local": lambda n: lib.n_local(n, "ry", "cz", entanglement="linear", reps=2),
     "mixed": mixed_real_circuit,
+    "efficient_su2_full": efficient_su2(2, "full"),
+    "efficient_su2_none": efficient_su2(1, "none"),
+    "ry_rz_cz_n_local": lambda n: lib.n_local(n, ["ry", "rz"], "cz", "circular", reps=2),
+    "rz_p_swap_n_local": lambda n: lib.n_local(n, ["h", "rz", "p"], "swap", "linear", reps=1),
+    "mixed_phases": mixed_phase_circuit,
+    "regrouped": regrouped_circuit,
 }
+WITH_PHASES = {"efficient_su2_full", "efficient_su2_none", "ry_rz_cz_n_local",
+               "rz_p_swap_n_local", "mixed_phases", "regrouped"}  # fmt: skip
 
 
 def setup(ansatz_factory, n: int = 7, batch: int = 11, seed: int = 3):
@@ -68,10 +119,25 @@ def setup(ansatz_factory, n: int = 7, batch: int = 11, seed: int = 3):
 
 @pytest.mark.parametrize("name", ACCEPTED)
 def test_fast_path_matches_qiskit_numpy_engine_and_finite_differences(name):
-    fm, ansatz, x, y, theta = setup(ACCEPTED[name])
+    check_against_references(*setup(ACCEPTED[name]), PHASE_NAME if name in WITH_PHASES else NAME)
+
+
+@pytest.mark.parametrize(
+    ("n", "reps", "pattern"),
+    [(2, 1, "none"), (2, 3, "full"), (3, 2, "linear"), (3, 5, "none"), (5, 1, "circular"),
+     (5, 4, "full"), (6, 5, "full"), (6, 3, "reverse_linear"), (6, 2, "sca")],
+)  # fmt: skip
+def test_efficient_su2_matches_qiskit_numpy_engine_and_finite_differences(n, reps, pattern):
+    """EfficientSU2 (RY, RZ, CX) lowers with its phases and is exact at several sizes."""
+    check_against_references(*setup(efficient_su2(reps, pattern), n=n, batch=5), PHASE_NAME)
+
+
+def check_against_references(fm, ansatz, x, y, theta, path: str) -> None:
+    """States against qiskit; purities, class probabilities, loss and gradient against the
+    NumPy engine; the gradient against a five-point finite difference of the NumPy loss."""
     n = ansatz.num_qubits
     fast = StatevectorSimulator(fm, ansatz)
-    assert fast.path == NAME
+    assert fast.path == path
     numpy_engine = StatevectorSimulator(fm, ansatz, mode="gate")
     assert numpy_engine.path == "numpy (gate)"
     encoded = fast.encode(x)
@@ -122,9 +188,26 @@ def test_gradient_with_a_many_class_readout_and_another_loss():
     assert np.abs(ours.grad - want.grad).max() < 1e-10
 
 
-@pytest.mark.parametrize("name", ["efficient_su2", "two_local"])
+def test_efficient_su2_layers_take_two_groups_of_twelve_gates_at_twelve_qubits():
+    """Each RZ layer joins its RY layer's two groups: a rotation layer costs two passes."""
+    ansatz = build_ansatz("efficient_su2", 12, reps=2, entanglement="full")
+    block = lower_real_block(StatevectorSimulator(build_feature_map("z", 12), ansatz).block)
+    groups = block.table[block.kind == 0]
+    assert len(groups) == 6  # three rotation layers
+    assert list(block.gates[groups]) == [12] * 6 and list(block.size[groups]) == [6] * 6
+    assert block.phase[groups].sum() == 36  # every RZ
+
+
+NOT_LOWERED = {
+    "rx": lambda: lib.n_local(3, "rx", "cx", "linear", reps=1),  # complex, not a phase
+    "rzz": lambda: lib.n_local(3, "ry", "rzz", "linear", reps=1),  # a two-qubit phase
+    "s": lambda: lib.n_local(3, ["ry", "s"], "cx", "linear", reps=1),  # fixed complex phase
+}
+
+
+@pytest.mark.parametrize("name", NOT_LOWERED)
 def test_complex_or_two_qubit_rotations_keep_the_numpy_engine(name):
-    ansatz = build_ansatz(name, 3, reps=1, entanglement="linear")
+    ansatz = NOT_LOWERED[name]()
     fm = build_feature_map("zz", 3, reps=1)
     sim = StatevectorSimulator(fm, ansatz)
     assert lower_real_block(sim.block) is None
@@ -143,10 +226,11 @@ def test_cry_is_real_but_two_qubit_so_not_lowered():
     assert sim.fast is None
 
 
-def test_results_do_not_depend_on_the_thread_count(monkeypatch):
+@pytest.mark.parametrize("name", ["real_amplitudes_linear", "efficient_su2_full"])
+def test_results_do_not_depend_on_the_thread_count(monkeypatch, name):
     """Chunks depend on the qubit count and batch only, and each writes its own gradient
     row: one thread and every thread give identical bits."""
-    fm, ansatz, x, y, theta = setup(ACCEPTED["real_amplitudes_linear"], n=9, batch=100)
+    fm, ansatz, x, y, theta = setup(ACCEPTED[name], n=9, batch=100)
     sim = StatevectorSimulator(fm, ansatz)
     encoded = sim.encode(x)
     clf = QuantumClassifier(sim, parity_readout(9), CrossEntropy())

@@ -1,13 +1,16 @@
-"""The fast path for real trainable blocks: lowered steps run by the compiled kernels.
+"""The fast path for real trainable blocks, with one-qubit phases: lowered steps run by the
+compiled kernels.
 
 :class:`RealBlockPath` evaluates ``readout(|U(theta) phi_b|**2)`` for a batch of encodings
 ``phi_b`` and, given ``dL/dP_class``, the exact gradient in ``theta`` (the block's angle table
 maps angle gradients to parameter gradients: ``d theta = J^T d angle``). It is chosen
 automatically by :class:`~.statevector.StatevectorSimulator` when
-:func:`~.lowering.lower_real_block` accepts the block; its name is :data:`NAME` (logged as
-the run's ``engine_path``). The kernels are compiled once and cached on disk (numba
-``cache=True``); ``make setup`` compiles them ahead (``python -m qml_entanglement.engine``),
-so a run only loads them.
+:func:`~.lowering.lower_real_block` accepts the block; its name (logged as the run's
+``engine_path``) is :data:`NAME` for a real block (RY, fixed real gates, signed
+permutations: RealAmplitudes) and :data:`PHASE_NAME` when one-qubit phases (``rz``, ``p``)
+couple the real and imaginary parts (EfficientSU2); the kernels are the same. The kernels
+are compiled once and cached on disk (numba ``cache=True``); ``make setup`` compiles them
+ahead (``python -m qml_entanglement.engine``), so a run only loads them.
 
 Threads: numba's threading layer is ``forksafe`` (TBB when numba can load it, else numba's
 ``workqueue``; never GNU OpenMP, whose thread pool does not survive ``fork`` -- sweeps fork
@@ -43,6 +46,7 @@ from .compile import Program
 from .lowering import RealBlock, lower_real_block
 
 NAME = "real-block (numba)"
+PHASE_NAME = "real-block+phases (numba)"
 THREADS_VARIABLE = "QML_ENGINE_THREADS"  # a cap on the engine's threads (both paths)
 L2_FALLBACK = 512 << 10
 L3_FALLBACK = 16 << 20
@@ -141,15 +145,14 @@ def _kernels():
 class RealBlockPath:
     """Forward and gradient of a lowered real block on batches of encodings."""
 
-    name = NAME
-
     def __init__(self, program: Program, block: RealBlock):
         self.program = program
         self.block = block
+        self.name = PHASE_NAME if block.has_phases else NAME
         self.n = program.num_qubits
         b = block
-        self._steps = (b.kind, b.table, b.size, b.qubit, b.angle, b.scale, b.fixed, b.perms,
-                       b.signs)  # fmt: skip
+        self._steps = (b.kind, b.table, b.size, b.qubit, b.gates, b.slot, b.angle, b.scale,
+                       b.fixed, b.phase, b.perms, b.signs)  # fmt: skip
         self._to_theta = _pair_sums_to_theta(program, block)
         self._last: tuple[bytes, np.ndarray] = (b"", np.empty(0))
 
@@ -215,8 +218,9 @@ class RealBlockPath:
 
 
 def _pair_sums_to_theta(program: Program, block: RealBlock) -> np.ndarray:
-    """The matrix ``(P, G * GROUP_QUBITS)`` from the kernel's pair sums (summed over chunks,
-    flattened) to ``dL/dtheta``: ``2 k`` per rotation onto its angle row, then the angle
+    """The matrix ``(P, G * GROUP_GATES)`` from the kernel's pair sums (summed over chunks,
+    flattened) to ``dL/dtheta``: ``2 k`` per rotation or phase (``k = (k_0 - k_1) / 2``)
+    onto its angle row, then the angle
     table's ``J^T``."""
     rotations = (block.angle >= 0).ravel()
     onto_angles = np.zeros((program.angles.jacobian.shape[0], rotations.size))

@@ -5,11 +5,12 @@ Layout. A chunk of ``b`` samples is copied from the encodings ``(B, 2**n)`` (com
 as float64 pairs) into a working buffer of ``2**n`` rows of ``v = 2 b`` reals: row ``i``
 holds ``(Re psi_s[i], Im psi_s[i])`` of every sample ``s`` of the chunk. A step on qubit
 ``q`` pairs the flat indices ``j`` and ``j + S`` with ``S = 2**q v`` inside blocks of ``2 S``,
-so the innermost loop runs over ``v`` contiguous numbers whatever the qubit. A group of up to
-six one-qubit gates on distinct qubits (:mod:`.lowering`) is applied tile by tile: the
+so the innermost loop runs over ``v`` contiguous numbers whatever the qubit. A group of
+one-qubit gates on up to six distinct qubits (:mod:`.lowering`) is applied tile by tile: the
 ``2**k`` rows whose indices differ only in the group's qubits are one tile, and every gate of
-the group passes over it while it is in L1, so a layer of ``n`` rotations costs ``n / 6``
-passes over the state rather than ``n``. The chunk width is chosen so that three buffers fit
+the group passes over it, in order, while it is in L1, so a layer of ``n`` rotations costs
+``n / 6`` passes over the state rather than ``n`` (EfficientSU2's RY and RZ layers together
+as many). The chunk width is chosen so that three buffers fit
 in a core's L2 cache, with at least 4 samples (:func:`~.real_block.chunk_width`); the chunks
 run in parallel (``prange``) and each writes only its own rows of the outputs.
 
@@ -22,7 +23,19 @@ vectors ``v`` (real and imaginary parts) with ``lam_v = g * psi_v``. For the rot
 ``dL/da = 2 k sum_v sum_pairs (mu_1 a_0 - mu_0 a_1)``
 
 where ``(a_0, a_1)`` are the state's and ``(mu_0, mu_1)`` the adjoint state's amplitudes of the
-pair just after the gate. One backward pass per step computes that sum and un-computes both
+pair just after the gate. For a phase ``diag(exp(-i a k_0), exp(-i a k_1))`` on qubit ``q``
+(generator ``K = diag(k_0, k_1)``; ``rz``: ``k = (1/2, -1/2)``, ``p``: ``(0, -1)``), which
+couples the real and imaginary parts, the complex form of the same rule is ``dL/da = 2 Re
+<mu| -i K |psi> = 2 Im <mu| K |psi> = 2 (k_0 S_0 + k_1 S_1)`` with ``S_b = sum Im(conj(mu_i)
+psi_i) = sum (Re mu_i Im psi_i - Im mu_i Re psi_i)`` over the indices ``i`` whose bit ``q``
+is ``b``. Since ``mu = g psi`` at the output with ``g`` real and both states are carried back
+by the same unitary, ``S_0 + S_1 = Im <mu|psi> = Im sum_i g_i |psi_i|**2 = 0`` at every step,
+so
+
+``dL/da = 2 k (S_0 - S_1)`` with ``k = (k_0 - k_1) / 2``
+
+(``k = 1/2`` for both ``rz`` and ``p``): the same ``2 k x sum`` as a rotation, the kernel's
+sum being ``S_0 - S_1``. One backward pass per step computes that sum and un-computes both
 states (``R(-k a)``, a permutation's inverse, a fixed matrix's transpose) in the same loop.
 
 Cost per gate and real amplitude: 3 flops forward, 7 backward (overlap 2, two
@@ -139,65 +152,130 @@ def _move_rows(src, dst, rows, perm, sign, width, gather):
 
 
 @njit(inline="always", **FLAGS)
-def _group_forward(x, width, n, k, qubits, mats, src, perm, sign):
-    """Apply the group's gates ``mats[j]`` on ``qubits[j]`` to ``x`` tile by tile; each pair
-    moves ``run * width`` contiguous reals. With a permutation (``perm`` not empty) each
-    tile is first gathered from ``src``: the permutation before the group costs no pass of
-    its own."""
+def _phase_forward(v, span, c, s):
+    """``v[0:span]`` as ``span / 2`` complex numbers ``(Re, Im)`` times ``c + i s``."""
+    for r in range(0, span, 2):
+        re = v[r]
+        im = v[r + 1]
+        v[r] = c * re - s * im
+        v[r + 1] = s * re + c * im
+
+
+@njit(inline="always", **FLAGS)
+def _phase_backward(v, mu, span, c, s):
+    """``sum Im(conj(mu) v)`` over the ``span / 2`` complex numbers of ``v`` and ``mu``, then
+    both times ``c - i s`` (the phase ``c + i s`` un-applied)."""
+    total = 0.0
+    for r in range(0, span, 2):
+        re = v[r]
+        im = v[r + 1]
+        mre = mu[r]
+        mim = mu[r + 1]
+        total += mre * im - mim * re
+        v[r] = c * re + s * im
+        v[r + 1] = c * im - s * re
+        mu[r] = c * mre + s * mim
+        mu[r + 1] = c * mim - s * mre
+    return total
+
+
+@njit(inline="always", **FLAGS)
+def _gate_forward(x, lowest, base, offsets, k, run, j, qubit, width, mat, phase):
+    """One gate of a group on one tile: slot ``j`` (the tile's bit of ``qubit``), the matrix
+    ``mat`` on each pair of runs, or for a phase the low run times ``m00 + i m01`` and the
+    high one times ``m10 + i m11``; each run is ``span`` contiguous reals."""
+    m00, m01, m10, m11 = mat[0], mat[1], mat[2], mat[3]
+    stride = (1 << qubit) * width
+    pairs, span = _pairs(lowest, k, run, qubit, width)
+    if phase:
+        for m in range(pairs):
+            start = _run_start(lowest, base, offsets, m, j, qubit, width)
+            _phase_forward(x[start : start + span], span, m00, m01)
+            _phase_forward(x[start + stride : start + stride + span], span, m10, m11)
+        return
+    for m in range(pairs):
+        start = _run_start(lowest, base, offsets, m, j, qubit, width)
+        lo = x[start : start + span]
+        hi = x[start + stride : start + stride + span]
+        for c in range(span):
+            a0 = lo[c]
+            a1 = hi[c]
+            lo[c] = m00 * a0 + m01 * a1
+            hi[c] = m10 * a0 + m11 * a1
+
+
+@njit(inline="always", **FLAGS)
+def _gate_backward(x, mu, lowest, base, offsets, k, run, j, qubit, width, mat, phase):
+    """:func:`_gate_forward` un-applied on both states; returns ``sum (mu_1 a_0 - mu_0 a_1)``
+    (a phase: ``sum_0 Im(conj(mu) a) - sum_1 Im(conj(mu) a)`` over the low / high runs) of
+    the tile before un-applying."""
+    m00, m01, m10, m11 = mat[0], mat[1], mat[2], mat[3]
+    stride = (1 << qubit) * width
+    pairs, span = _pairs(lowest, k, run, qubit, width)
+    total = 0.0
+    if phase:
+        for m in range(pairs):
+            lo = _run_start(lowest, base, offsets, m, j, qubit, width)
+            hi = lo + stride
+            total += _phase_backward(x[lo : lo + span], mu[lo : lo + span], span, m00, m01)
+            total -= _phase_backward(x[hi : hi + span], mu[hi : hi + span], span, m10, m11)
+        return total
+    for m in range(pairs):
+        start = _run_start(lowest, base, offsets, m, j, qubit, width)
+        lo = x[start : start + span]
+        hi = x[start + stride : start + stride + span]
+        mlo = mu[start : start + span]
+        mhi = mu[start + stride : start + stride + span]
+        for c in range(span):
+            a0 = lo[c]
+            a1 = hi[c]
+            b0 = mlo[c]
+            b1 = mhi[c]
+            total += b1 * a0 - b0 * a1
+            lo[c] = m00 * a0 + m10 * a1
+            hi[c] = m01 * a0 + m11 * a1
+            mlo[c] = m00 * b0 + m10 * b1
+            mhi[c] = m01 * b0 + m11 * b1
+    return total
+
+
+@njit(inline="always", **FLAGS)
+def _group_forward(x, width, n, k, qubits, gates, slot, mats, phase, src, perm, sign):
+    """Apply the group's ``gates`` gates in order to ``x`` tile by tile (gate ``i``:
+    ``mats[i]`` on ``qubits[slot[i]]``, a phase where ``phase[i]``; ``k`` distinct qubits);
+    each pair moves ``run * width`` contiguous reals. With a permutation (``perm`` not empty)
+    each tile is first gathered from ``src``: the permutation before the group costs no pass
+    of its own."""
     run, offsets, free = _tile_layout(n, k, qubits, width)
     lowest = _lowest_qubits(k, qubits)
     for index in range(1 << free.shape[0]):
         base = _tile_base(index, free)
         if perm.shape[0]:
             _move_rows(src, x, _tile_rows(base, offsets, run), perm, sign, width, True)
-        for j in range(k):
-            m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
-            stride = (1 << qubits[j]) * width
-            pairs, span = _pairs(lowest, k, run, qubits[j], width)
-            for m in range(pairs):
-                start = _run_start(lowest, base, offsets, m, j, qubits[j], width)
-                lo = x[start : start + span]
-                hi = x[start + stride : start + stride + span]
-                for c in range(span):
-                    a0 = lo[c]
-                    a1 = hi[c]
-                    lo[c] = m00 * a0 + m01 * a1
-                    hi[c] = m10 * a0 + m11 * a1
+        for i in range(gates):
+            j = slot[i]
+            _gate_forward(x, lowest, base, offsets, k, run, j, qubits[j], width, mats[i], phase[i])
 
 
 @njit(inline="always", **FLAGS)
-def _group_backward(x, mu, width, n, k, qubits, mats, angle, totals, x_to, mu_to, perm, sign):
-    """Un-apply the group on both states tile by tile; ``totals[j] += sum (mu_1 a_0 - mu_0
-    a_1)`` for each rotation ``j`` (``angle[j] >= 0``) before it is un-applied. With a
-    permutation (``perm`` not empty; the one before the group) each finished tile is then
+def _group_backward(
+    x, mu, width, n, k, qubits, gates, slot, mats, phase, angle, totals, x_to, mu_to, perm, sign
+):
+    """Un-apply the group on both states tile by tile, last gate first; ``totals[i] +=`` the
+    sum of :func:`_gate_backward` for each rotation or phase ``i`` (``angle[i] >= 0``). With
+    a permutation (``perm`` not empty; the one before the group) each finished tile is then
     un-permuted into ``x_to`` and ``mu_to``."""
     run, offsets, free = _tile_layout(n, k, qubits, width)
     lowest = _lowest_qubits(k, qubits)
     for index in range(1 << free.shape[0]):
         base = _tile_base(index, free)
-        for j in range(k - 1, -1, -1):
-            m00, m01, m10, m11 = mats[j, 0], mats[j, 1], mats[j, 2], mats[j, 3]
-            stride = (1 << qubits[j]) * width
-            pairs, span = _pairs(lowest, k, run, qubits[j], width)
-            total = 0.0
-            for m in range(pairs):
-                start = _run_start(lowest, base, offsets, m, j, qubits[j], width)
-                lo = x[start : start + span]
-                hi = x[start + stride : start + stride + span]
-                mlo = mu[start : start + span]
-                mhi = mu[start + stride : start + stride + span]
-                for c in range(span):
-                    a0 = lo[c]
-                    a1 = hi[c]
-                    b0 = mlo[c]
-                    b1 = mhi[c]
-                    total += b1 * a0 - b0 * a1
-                    lo[c] = m00 * a0 + m10 * a1
-                    hi[c] = m01 * a0 + m11 * a1
-                    mlo[c] = m00 * b0 + m10 * b1
-                    mhi[c] = m01 * b0 + m11 * b1
-            if angle[j] >= 0:
-                totals[j] += total
+        for i in range(gates - 1, -1, -1):
+            j = slot[i]
+            total = _gate_backward(
+                x, mu, lowest, base, offsets, k, run, j, qubits[j], width, mats[i], phase[i]
+            )
+            if angle[i] >= 0:
+                totals[i] += total
         if perm.shape[0]:
             rows = _tile_rows(base, offsets, run)
             _move_rows(x, x_to, rows, perm, sign, width, False)
@@ -245,12 +323,19 @@ def _store(buffer, states, start, count, width, size):
 
 
 @njit(inline="always", **FLAGS)
-def _matrices(angles, angle, scale, fixed):
-    """Every group gate's ``(m00, m01, m10, m11)``: ``R(k a)`` for rotations, else fixed."""
+def _matrices(angles, angle, scale, fixed, phase):
+    """Every group gate's ``(m00, m01, m10, m11)``: ``R(k a)`` for rotations, ``(cos(a k_0),
+    -sin(a k_0), cos(a k_1), -sin(a k_1))`` for phases (``fixed`` holds ``k_0, k_1``), else
+    fixed."""
     mats = fixed.copy()
     for g in range(angle.shape[0]):
         for j in range(angle.shape[1]):
-            if angle[g, j] >= 0:
+            if phase[g, j]:
+                a = angles[angle[g, j]]
+                c0, s0 = np.cos(a * fixed[g, j, 0]), -np.sin(a * fixed[g, j, 0])
+                c1, s1 = np.cos(a * fixed[g, j, 1]), -np.sin(a * fixed[g, j, 1])
+                mats[g, j, 0], mats[g, j, 1], mats[g, j, 2], mats[g, j, 3] = c0, s0, c1, s1
+            elif angle[g, j] >= 0:
                 a = scale[g, j] * angles[angle[g, j]]
                 c, s = np.cos(a), np.sin(a)
                 mats[g, j, 0], mats[g, j, 1], mats[g, j, 2], mats[g, j, 3] = c, -s, s, c
@@ -297,7 +382,7 @@ def _purities(x, width, count, n, purities, start):
 
 @njit(inline="always", **FLAGS)
 def _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_probs, purities):
-    kind, table, size, qubit, _, _, _, perms, signs = steps
+    kind, table, size, qubit, gates, slot, _, _, _, phase, perms, signs = steps
     batch = encoded.shape[0]
     rows = 1 << n
     classes = readout.shape[1]
@@ -313,11 +398,15 @@ def _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_pr
         g = table[t]
         if kind[t] == GROUP:
             _group_forward(
-                x, width, n, size[g], qubit[g], mats[g], x, none, none.astype(np.float64)
-            )
+                x, width, n, size[g], qubit[g], gates[g], slot[g], mats[g], phase[g], x, none,
+                none.astype(np.float64),
+            )  # fmt: skip
         elif t + 1 < kind.shape[0] and kind[t + 1] == GROUP:  # gathered tile by tile
             h = table[t + 1]
-            _group_forward(tmp, width, n, size[h], qubit[h], mats[h], x, perms[g], signs[g])
+            _group_forward(
+                tmp, width, n, size[h], qubit[h], gates[h], slot[h], mats[h], phase[h], x,
+                perms[g], signs[g],
+            )  # fmt: skip
             x, tmp = tmp, x
             t += 1
         else:
@@ -339,7 +428,7 @@ def _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_pr
 
 @njit(inline="always", **FLAGS)
 def _backward_chunk(ci, states, n, chunk, steps, mats, readout, d_class, grads):
-    kind, table, size, qubit, angle, _, _, perms, signs = steps
+    kind, table, size, qubit, gates, slot, angle, _, _, phase, perms, signs = steps
     batch = states.shape[0]
     rows = 1 << n
     classes = readout.shape[1]
@@ -368,7 +457,8 @@ def _backward_chunk(ci, states, n, chunk, steps, mats, readout, d_class, grads):
             fused = t > 0 and kind[t - 1] == PERMUTATION
             p = table[t - 1] if fused else 0
             _group_backward(
-                x, mu, width, n, size[g], qubit[g], mats[g], angle[g], grads[ci, g], tmp, mu_tmp,
+                x, mu, width, n, size[g], qubit[g], gates[g], slot[g], mats[g], phase[g],
+                angle[g], grads[ci, g], tmp, mu_tmp,
                 perms[p] if fused else none, signs[p] if fused else none.astype(np.float64),
             )  # fmt: skip
             if fused:  # the permutation before the group was un-applied tile by tile
@@ -387,18 +477,19 @@ def _forward(encoded, n, chunk, steps, angles, readout, states, class_probs, pur
     """Output states (into ``states``, ``(B, 2 * 2**n)`` float64 view of complex), class
     probabilities ``class_probs[b, c] = sum_i |psi_b[i]|**2 readout[i, c]`` and, when
     ``purities`` has rows, every qubit's reduced purity ``(B, n)``; chunks in parallel.
-    ``steps`` is the lowered block's ``(kind, table, size, qubit, angle, scale, fixed, perms,
-    signs)``."""
-    mats = _matrices(angles, steps[4], steps[5], steps[6])
+    ``steps`` is the lowered block's ``(kind, table, size, qubit, gates, slot, angle, scale,
+    fixed, phase, perms, signs)``."""
+    mats = _matrices(angles, steps[6], steps[7], steps[8], steps[9])
     for ci in prange((encoded.shape[0] + chunk - 1) // chunk):
         _forward_chunk(ci, encoded, n, chunk, steps, mats, readout, states, class_probs, purities)
 
 
 def _backward(states, n, chunk, steps, angles, readout, d_class, grads):
-    """Per chunk, ``sum (mu_1 a_0 - mu_0 a_1)`` of every group gate into ``grads[chunk, g,
-    j]`` from the output ``states`` and ``d_class = dL/dP_class`` ``(B, C)``; the caller
-    scales by ``2 k`` and sums over chunks (see the module docstring); chunks in parallel."""
-    mats = _matrices(angles, steps[4], steps[5], steps[6])
+    """Per chunk, ``sum (mu_1 a_0 - mu_0 a_1)`` of every group rotation (``S_0 - S_1`` of
+    every phase) into ``grads[chunk, g, j]`` from the output ``states`` and ``d_class =
+    dL/dP_class`` ``(B, C)``; the caller scales by ``2 k`` and sums over chunks (see the
+    module docstring); chunks in parallel."""
+    mats = _matrices(angles, steps[6], steps[7], steps[8], steps[9])
     for ci in prange((states.shape[0] + chunk - 1) // chunk):
         _backward_chunk(ci, states, n, chunk, steps, mats, readout, d_class, grads)
 

@@ -27,8 +27,9 @@ from ..engine.real_block import slice_width
 COPIES = 16
 SUBSET_COPIES = 2  # the probed states and the half-cut subset of them
 GIB = 1024**3
-# RY + fixed real gates and permutations: what the real-block lowering accepts (by name)
-LOWERED_GATES = frozenset({"ry", "cx", "cz", "swap", "x", "z", "h", "barrier"})
+# RY, RZ / P phases, fixed real gates and permutations: what the real-block lowering accepts
+# (by name)
+LOWERED_GATES = frozenset({"ry", "rz", "p", "cx", "cz", "swap", "x", "z", "h", "barrier"})
 
 
 def lowers_to_real_block(simulator_cfg, ansatz: QuantumCircuit) -> bool:
