@@ -54,6 +54,7 @@ def test_jobs_with_the_same_group_choices_compose_once_and_share_nothing(monkeyp
         return real(config_name=config_name, overrides=overrides, **kw)
 
     monkeypatch.setattr(hydra, "compose", counted)
+    monkeypatch.setattr(compose_cache, "_kept", {})
     jobs = [
         ["model/ansatz=efficient_su2", f"model.ansatz.reps={r}", f"seed={s}"]
         for r in (1, 3)
@@ -79,8 +80,20 @@ def test_a_value_hydra_refuses_raises_hydras_error():
         assert _same(compose_reusing("train", ["seed=2", "model.ansatz=3"]), expected)
 
 
-def test_a_new_hydra_instance_starts_afresh():
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        compose_reusing("train", ["seed=1"])
-        kept = len(compose_cache._kept)
-    assert kept >= 1
+def test_what_is_kept_survives_a_new_hydra_instance_as_joblib_workers_get_per_job(monkeypatch):
+    import hydra
+
+    calls: list[list[str]] = []
+    real = hydra.compose
+    monkeypatch.setattr(compose_cache, "_kept", {})
+    monkeypatch.setattr(
+        hydra,
+        "compose",
+        lambda config_name=None, overrides=None, **kw: (
+            calls.append(overrides) or real(config_name=config_name, overrides=overrides, **kw)
+        ),
+    )
+    for seed in (0, 1):
+        with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+            assert compose_reusing("train", ["dataset=moons", f"seed={seed}"]).seed == seed
+    assert calls == [["dataset=moons"]]

@@ -9,7 +9,10 @@ defaults list and its merged config; then every other override ("config override
 to that config, in order, by ``OmegaConf.update(cfg, key, value, merge=True)``. Config
 overrides never reach the defaults list. So ``compose(name, groups + plain)`` equals
 ``compose(name, groups)`` followed by those updates, and the first stage can be kept and
-reused by every job with the same group choices.
+reused by every job with the same group choices. What is kept is keyed by the config search
+path, the config's name and the group overrides: Hydra's joblib launcher restores a fresh
+``GlobalHydra`` for every job, so the Hydra instance cannot be the key (config files edited
+during a sweep would name the later runs of this worker after the files as they were).
 
 :func:`compose_reusing` does exactly that where it is exactly Hydra's result: every override
 is either a config-group choice (``group=option``, ``+group=option``, ``~group``) or a plain
@@ -22,15 +25,13 @@ mistake raises Hydra's own error.
 from __future__ import annotations
 
 import copy
-import weakref
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 _MISSING = object()
-_MAX_KEPT = 64  # group-choice sets kept per Hydra instance (a full atlas worker sees 40)
-# per initialised Hydra (a test re-initialising it with another config dir starts afresh)
-_kept: weakref.WeakKeyDictionary[Any, dict[tuple, DictConfig]] = weakref.WeakKeyDictionary()
+_MAX_KEPT = 64  # group-choice sets kept (a full atlas worker sees 40 x 2)
+_kept: dict[tuple, DictConfig] = {}
 
 
 def compose_reusing(config_name: str, overrides: list[str]) -> DictConfig:
@@ -43,17 +44,18 @@ def compose_reusing(config_name: str, overrides: list[str]) -> DictConfig:
     from hydra import compose
     from hydra.core.global_hydra import GlobalHydra
 
-    split = _split(overrides, GlobalHydra.instance().config_loader())
+    loader = GlobalHydra.instance().config_loader()
+    split = _split(overrides, loader)
     if split is None:
         return compose(config_name=config_name, overrides=list(overrides))
     groups, plain = split
-    kept = _kept.setdefault(GlobalHydra.instance().hydra, {})
-    key = (config_name, tuple(groups))
-    if key not in kept:
-        if len(kept) >= _MAX_KEPT:
-            kept.pop(next(iter(kept)))
-        kept[key] = compose(config_name=config_name, overrides=list(groups))
-    cfg = copy.deepcopy(kept[key])
+    where = tuple((e.provider, e.path) for e in loader.get_search_path().get_path())
+    key = (where, config_name, tuple(groups))
+    if key not in _kept:
+        if len(_kept) >= _MAX_KEPT:
+            _kept.pop(next(iter(_kept)))
+        _kept[key] = compose(config_name=config_name, overrides=list(groups))
+    cfg = copy.deepcopy(_kept[key])
     try:
         for name, value in plain:
             if isinstance(OmegaConf.select(cfg, name, default=_MISSING), DictConfig | ListConfig):
