@@ -205,19 +205,20 @@ def reference_configs(
     chosen = _variant_overrides(overrides)
     if not chosen:
         return None
-    from hydra import compose
     from hydra.core.global_hydra import GlobalHydra
     from hydra.core.hydra_config import HydraConfig
+
+    from .compose_cache import compose_reusing as compose  # each group-choice set once
 
     if not GlobalHydra.instance().is_initialized() or not HydraConfig.initialized():
         return None
     rest, name = [o for o in overrides if o not in chosen], HydraConfig.get().job.config_name
     try:
-        reference = compose(config_name=name, overrides=rest)
+        reference = compose(name, rest)
     except Exception:  # an override only the chosen experiment accepts: no reference
         return None
     try:
-        same = compose(config_name=name, overrides=rest + _group_overrides(config, reference))
+        same = compose(name, rest + _group_overrides(config, reference))
     except Exception:  # an option name that is not its file's name: compare with the default
         same = None
     return reference, same
