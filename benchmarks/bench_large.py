@@ -59,13 +59,20 @@ def _overrides(n: int, train: int, epochs: int, store: Path) -> list[str]:
     ]
 
 
-def _estimate_gib(n: int, train: int) -> float:
-    from qml_entanglement.models import build_feature_map
-    from qml_entanglement.training.resources import estimate_bytes, feature_map_bytes
+def _estimate_gib(overrides: list[str]) -> float:
+    """The estimate the run itself checks before building (``training/experiment.py``), from
+    the same composed config."""
+    from hydra import compose, initialize_config_dir
 
-    samples = math.ceil(train / (1 - TEST_FRACTION))
-    program = feature_map_bytes(build_feature_map("zz", n, reps=2))
-    need = estimate_bytes(n, samples, compiled=True, subset=8, program_bytes=program)
+    from qml_entanglement.config import build
+    from qml_entanglement.training.experiment import _compiled_path
+    from qml_entanglement.training.resources import estimate_bytes
+
+    with initialize_config_dir(config_dir=str(ROOT / "conf"), version_base="1.3"):
+        cfg = compose(config_name="train", overrides=overrides)
+    dataset, model = build(cfg.dataset), build(cfg.model)
+    samples = len(dataset.y_train) + len(dataset.y_test)
+    need = estimate_bytes(cfg.model.num_qubits, samples, **_compiled_path(cfg, model, dataset))
     return need / GIB
 
 
@@ -94,10 +101,9 @@ def point(n: int, train: int, epochs: int) -> dict:
             sys.executable,
             str(ROOT / "pipelines" / "train.py"),
         ]
+        overrides = _overrides(n, train, epochs, store)
         tic = time.perf_counter()
-        proc = subprocess.run(
-            command + _overrides(n, train, epochs, store), capture_output=True, text=True
-        )
+        proc = subprocess.run(command + overrides, capture_output=True, text=True)
         wall = time.perf_counter() - tic
         if proc.returncode != 0:
             raise RuntimeError(f"n = {n}: exit {proc.returncode}: {proc.stderr[-2000:]}")
@@ -110,7 +116,7 @@ def point(n: int, train: int, epochs: int) -> dict:
         "epochs": epochs,
         "wall_s": wall,
         "peak_gib": peak,
-        "estimate_gib": _estimate_gib(n, train),
+        "estimate_gib": _estimate_gib(overrides),
         "machine_gib": psutil.virtual_memory().total / GIB,
         **record,
     }

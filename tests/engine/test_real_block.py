@@ -269,6 +269,8 @@ def test_a_batch_evaluated_in_slices_is_the_batch_evaluated_whole(monkeypatch):
         theta, encoded, y, with_grad=False, keep=np.empty(0, dtype=int)
     )
     assert none.states.shape == (0, 64) and none.grad is None and none.loss == ours.loss
+    every = QuantumClassifier(sliced, readout, loss).evaluate(theta, encoded, y, with_grad=False)
+    assert np.abs(every.states - ref.states).max() < 1e-12
 
 
 def test_slices_hold_at_most_a_gib_of_whole_chunks_and_small_batches_are_one_slice():

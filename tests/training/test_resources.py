@@ -151,8 +151,35 @@ def test_twenty_qubits_with_500_samples_fit_in_24_gib_on_the_compiled_path_only(
     from qml_entanglement.training.resources import feature_map_bytes
 
     program = feature_map_bytes(build_feature_map("zz", 20, reps=2))
-    compiled = estimate_bytes(20, 500, compiled=True, subset=100, program_bytes=program)
+    compiled = estimate_bytes(20, 500, compiled=True, held=16, program_bytes=program)
     assert compiled < 24 * 1024**3 < estimate_bytes(20, 500)
     # the encodings of every state dominate, beside one 1 GiB slice of output states (64 of
-    # 16 MiB) and two copies of the measured 100: 16 bytes x 2**20 x (500 + 64 + 2 x 100)
-    assert compiled - program == 16 * 2**20 * 764
+    # 16 MiB) and the held ones: 16 bytes x 2**20 x (500 + 64 + 16)
+    assert compiled - program == 16 * 2**20 * 580
+
+
+@pytest.mark.parametrize(
+    ("probe", "half_cut", "published", "held"),
+    [(8, 100, False, 16), (None, 100, False, 500), (None, None, False, 800), (8, 4, True, 412)],
+)
+def test_the_states_held_for_the_measures_are_counted(
+    compose_cfg, probe, half_cut, published, held
+):
+    """Oracle: what the loop keeps (states of the probe, of every training sample without one),
+    the half-cut subset's copy of them, and the published metrics' pass over every training
+    sample: 400 training samples of 800 here."""
+    from qml_entanglement.config import build
+    from qml_entanglement.training.experiment import _compiled_path
+
+    cfg = compose_cfg(
+        "dataset=blobs",
+        "dataset.n_samples=800",
+        "dataset.test_size=0.5",
+        f"metrics.probe_size={'null' if probe is None else probe}",
+        f"metrics.half_cut_samples={'null' if half_cut is None else half_cut}",
+        f"metrics.as_published={str(published).lower()}",
+        "loss=cross_entropy",
+    )
+    dataset, model = build(cfg.dataset), build(cfg.model)
+    assert len(dataset.y_train) == 400
+    assert _compiled_path(cfg, model, dataset)["held"] == held

@@ -267,7 +267,7 @@ class StatevectorSimulator:
         """:meth:`_evaluate_slice` over slices of ``width`` samples, the kept rows' states
         copied out of each slice and the gradients summed in slice order."""
         batch = len(labels)
-        rows = np.arange(batch) if keep is None else np.asarray(keep, dtype=np.int64)
+        rows = np.arange(batch) if keep is None else np.arange(batch)[keep]
         kept = np.empty((rows.size, 2**self.num_qubits), dtype=complex)
         parts, grad = [], None
         for start in range(0, batch, width):
@@ -279,6 +279,7 @@ class StatevectorSimulator:
             grad = part_grad if grad is None else grad + part_grad
             inside = (rows >= part.start) & (rows < part.stop)
             kept[inside] = states[rows[inside] - part.start]
+            del states  # one slice's states at a time
         class_probs, per_sample, purities = (np.concatenate(a) for a in zip(*parts, strict=True))
         return kept, class_probs, per_sample, grad, purities
 

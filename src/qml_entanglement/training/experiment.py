@@ -129,14 +129,17 @@ def _build(cfg: DictConfig) -> Experiment:
 
 def _compiled_path(cfg: DictConfig, model: Model, dataset: Dataset) -> dict:
     """:func:`memory_problem`'s keywords for the compiled real-block path, when the run takes
-    it: the measured subset (the probe, else the half-cut samples) and the feature map's
-    compiled size."""
+    it: the states held for the measures (the probed samples', all training samples' without
+    a probe; a copy of the half-cut subset of them; all again for the write-up's published
+    metrics) and the feature map's compiled size."""
     if not lowers_to_real_block(cfg.simulator, model.ansatz):
         return {}
-    n_train = len(dataset.y_train)
-    subset = min(cfg.metrics.probe_size or cfg.metrics.half_cut_samples or n_train, n_train)
+    metrics, n_train = cfg.metrics, len(dataset.y_train)
+    kept = min(metrics.probe_size or n_train, n_train)
+    held = kept + min(metrics.half_cut_samples or kept, kept)
+    held += n_train if metrics.get("as_published") else 0
     program = feature_map_bytes(model.feature_map)
-    return {"compiled": True, "subset": subset, "program_bytes": program}
+    return {"compiled": True, "held": held, "program_bytes": program}
 
 
 def _encode(simulator, dataset: Dataset) -> EncodedData:

@@ -10,10 +10,11 @@ The compiled real-block path (:mod:`qml_entanglement.engine.real_block`, chosen 
 statevector engine runs in ``auto`` mode and the ansatz lowers to RY + fixed permutations)
 works on cache-sized chunks and holds the encodings of all samples once and the output states of
 one slice of an evaluated set (the whole set while its states fit in 1 GiB,
-:func:`~qml_entanglement.engine.real_block.slice_width`); beside them, the measured samples'
-states kept out of the batch (the probe and the half-cut subset, at most :data:`SUBSET_COPIES`
-copies of them) and the compiled feature map, whose fused diagonal runs keep one ``2**n``
-float64 generator per parametric gate (:func:`feature_map_bytes`). Noisy
+:func:`~qml_entanglement.engine.real_block.slice_width`); beside them, the states kept out of
+the batch for the measures (``held``: the probed samples', every training sample's when
+``metrics.probe_size`` is null, a copy of the half-cut subset, every training sample's again
+for ``metrics.as_published``) and the compiled feature map, whose fused diagonal runs keep one
+``2**n`` float64 generator per parametric gate (:func:`feature_map_bytes`). Noisy
 simulation (``simulator=aer`` with noise) holds density matrices, ``4**n`` entries per sample.
 """
 
@@ -25,11 +26,11 @@ from qiskit.circuit import QuantumCircuit
 from ..engine.real_block import slice_width
 
 COPIES = 16
-SUBSET_COPIES = 2  # the probed states and the half-cut subset of them
 GIB = 1024**3
-# RY, RZ / P phases, fixed real gates and permutations: what the real-block lowering accepts
-# (by name)
-LOWERED_GATES = frozenset({"ry", "rz", "p", "cx", "cz", "swap", "x", "z", "h", "barrier"})
+# RY, fixed real gates and permutations: what the real-block lowering accepts (by name); RZ and
+# P only with a parameter (a fixed one is a complex diagonal, which the lowering refuses)
+LOWERED_GATES = frozenset({"ry", "cx", "cz", "swap", "x", "z", "h", "barrier"})
+LOWERED_PHASES = frozenset({"rz", "p"})
 
 
 def lowers_to_real_block(simulator_cfg, ansatz: QuantumCircuit) -> bool:
@@ -38,7 +39,12 @@ def lowers_to_real_block(simulator_cfg, ansatz: QuantumCircuit) -> bool:
     compiling: a composite gate counts as not lowered, so the estimate errs high)."""
     if simulator_cfg.get("name") != "statevector" or simulator_cfg.get("mode") != "auto":
         return False
-    return all(item.operation.name in LOWERED_GATES for item in ansatz.data)
+    return all(_lowered(item.operation) for item in ansatz.data)
+
+
+def _lowered(operation) -> bool:
+    name = operation.name
+    return name in LOWERED_GATES or (name in LOWERED_PHASES and operation.is_parameterized())
 
 
 def feature_map_bytes(feature_map: QuantumCircuit) -> int:
@@ -56,18 +62,18 @@ def estimate_bytes(
     mixed: bool = False,
     *,
     compiled: bool = False,
-    subset: int = 0,
+    held: int = 0,
     program_bytes: int = 0,
 ) -> int:
     """Peak bytes for *num_samples* states (training + test) of *num_qubits* qubits: the
     NumPy engine's :data:`COPIES` of them, or on the compiled path one copy of them, one
-    slice of output states (at most all of them), :data:`SUBSET_COPIES` of the *subset* of
-    measured states and the compiled feature map's *program_bytes*."""
+    slice of output states (at most all of them), the *held* states kept for the measures
+    and the compiled feature map's *program_bytes*."""
     per_state = 16 * (4**num_qubits if mixed else 2**num_qubits)
     samples = max(num_samples, 1)
     if not compiled:
         return COPIES * per_state * samples
-    states = samples + slice_width(samples, num_qubits) + SUBSET_COPIES * subset
+    states = samples + slice_width(samples, num_qubits) + held
     return per_state * states + program_bytes
 
 
