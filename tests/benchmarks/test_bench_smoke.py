@@ -181,3 +181,37 @@ def test_phases_rows_name_the_paths_and_agree_on_the_loss():
         assert _positive_finite(row["train_cpu_s"]), row
     su2 = [r["loss"] for r in rows if r["ansatz"] == "efficient_su2"]
     assert abs(su2[0] - su2[1]) < 1e-10
+
+
+@pytest.mark.parametrize(("name", "qubits", "seeds"), [("quick", (4, 6), 3), ("full", None, 10)])
+def test_atlas_cost_counts_the_runs_the_declared_sweeps_launch(name, qubits, seeds):
+    """Oracle: the job counts of conf/sweep/atlas/<name>.yaml and <name>_controls.yaml as
+    Hydra's sweeper expands them."""
+    from hydra import compose, initialize_config_dir
+
+    from qml_entanglement.sweeps.parent import count_jobs
+
+    atlas = _load("bench_atlas")
+    cells = [
+        {"n": n, "ansatz": a, "reps": r, "cpu_s": 1.0}
+        for n in atlas.QUBITS
+        for a in atlas.ANSATZE
+        for r in atlas.REPS
+    ]
+    with initialize_config_dir(config_dir=str(BENCHMARKS.parent / "conf"), version_base="1.3"):
+        declared = sum(
+            count_jobs(compose("train", [f"sweep=atlas/{sweep}"], return_hydra_config=True))
+            for sweep in (name, f"{name}_controls")
+        )
+    total = atlas._total(cells, qubits or atlas.QUBITS, seeds, overhead=0.5)
+    assert total["runs"] == declared
+    assert total["cpu_s"] == pytest.approx(total["runs"] * 1.5)
+
+
+def test_a_large_run_reports_its_peak_memory_estimate_and_path():
+    """A small point through the real pipeline: the run finished on the compiled path and its
+    peak resident memory is above the estimate (which leaves out the interpreter)."""
+    row = _load("bench_large").point(8, 40, 2)
+    assert row["status"] == "FINISHED" and row["path"] == "real-block (numba)"
+    assert 0 < row["estimate_gib"] < row["peak_gib"] < row["machine_gib"]
+    assert _positive_finite(row["epoch_s"]) and math.isfinite(row["final_loss"])
