@@ -8,9 +8,10 @@ of the 90-minute budget, so this benchmark measures its parts and adds them up:
   (``time.process_time``: every thread, the kernels' included). Each stands for the 120 runs
   of its cell (3 topologies x 4 data sets x 10 seeds); the controls (shuffled labels, lr = 0:
   entanglement linear, reps 3, 4 data sets x 10 seeds each) cost what reps 3 costs.
-* **per-job overhead**: a real 8-job atlas sweep (4 qubits, 2 joblib workers, a temporary
-  sqlite store; Hydra, MLflow, the worker processes): its CPU seconds (``RUSAGE_CHILDREN``,
-  the whole process tree) minus the same 8 configurations' in-process build + train.
+* **per-job overhead**: real atlas sweeps of 4 and 12 jobs (4 qubits, 2 joblib workers, a
+  temporary sqlite store; Hydra, MLflow, the worker processes): each one's CPU seconds
+  (``RUSAGE_CHILDREN``, the whole process tree) minus its configurations' in-process build +
+  train; the slope between the two is the cost per job without the sweep's fixed costs.
 
 Rows: ``part, runs, cpu_s`` for each (qubits, ansatz) cell, the overhead, and the totals of
 the full grid and the quick subset (4-6 qubits, 3 seeds), each with ``wall_2_cores_min``:
@@ -37,7 +38,7 @@ DATA = ("ad_hoc", "blobs", "moons", "breast_cancer")
 CELL_RUNS = len(TOPOLOGIES) * len(DATA)  # per seed
 CONTROL_RUNS = 2 * len(DATA)  # shuffled labels and lr = 0, per seed
 THREADS_VARIABLE = "QML_ENGINE_THREADS"
-SWEEP_JOBS = ("model.ansatz.entanglement=linear,full", "model.ansatz.reps=1,3", "seed=0,1")
+SWEEP_JOBS = ("model.ansatz.entanglement=linear,full", "model.ansatz.reps=1,3")
 
 
 def _overrides(n: int, ansatz: str, reps: int, topology: str, data: str, seed: int = 0):
@@ -77,26 +78,37 @@ def _cells(qubits) -> list[dict]:
     return rows
 
 
-def sweep_overhead_per_job() -> float:
-    """CPU seconds per job of a real 8-job atlas sweep beyond its in-process build + train."""
+def _sweep_cpu(seeds: str) -> tuple[float, int]:
+    """CPU seconds of a real atlas sweep over ``seeds`` (4 jobs per seed) beyond its runs'
+    in-process build + train, and its job count."""
     with tempfile.TemporaryDirectory() as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(
             [sys.executable, str(ROOT / "pipelines" / "train.py"), "-m", "sweep=atlas/quick",
              "hydra.launcher.n_jobs=2", f"hydra.sweep.dir={tmp}/sweep",
              f"tracking.uri=sqlite:///{tmp}/mlflow.db", "sweep/atlas/qubits=q4",
-             "model/ansatz=real_amplitudes", "sweep/atlas/data=blobs", *SWEEP_JOBS],
+             "model/ansatz=real_amplitudes", "sweep/atlas/data=blobs", *SWEEP_JOBS,
+             f"seed={seeds}"],
             capture_output=True, text=True, cwd=ROOT,
         )  # fmt: skip
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         raise RuntimeError(f"atlas sweep: exit {proc.returncode}: {proc.stderr[-2000:]}")
-    sweep_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    jobs = list(product(("linear", "full"), (1, 3), map(int, seeds.split(","))))
     inner = sum(
         build_and_train_cpu(_overrides(4, "real_amplitudes", reps, topology, "blobs", seed))
-        for topology, reps, seed in product(("linear", "full"), (1, 3), (0, 1))
+        for topology, reps, seed in jobs
     )
-    return (sweep_cpu - inner) / 8
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu - inner, len(jobs)
+
+
+def sweep_overhead_per_job() -> float:
+    """CPU seconds per job that a sweep adds to its runs' build + train: the slope between a
+    4-job and a 12-job atlas sweep, so that a sweep's fixed costs (interpreters, workers,
+    store, its comparison) drop out."""
+    (small, small_jobs), (large, large_jobs) = _sweep_cpu("0"), _sweep_cpu("0,1,2")
+    return (large - small) / (large_jobs - small_jobs)
 
 
 def _total(cells: list[dict], qubits, seeds: int, overhead: float) -> dict:
