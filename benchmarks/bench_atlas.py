@@ -37,7 +37,6 @@ TOPOLOGIES = ("none", "linear", "full")
 DATA = ("ad_hoc", "blobs", "moons", "breast_cancer")
 CELL_RUNS = len(TOPOLOGIES) * len(DATA)  # per seed
 CONTROL_RUNS = 2 * len(DATA)  # shuffled labels and lr = 0, per seed
-THREADS_VARIABLE = "QML_ENGINE_THREADS"
 SWEEP_JOBS = ("model.ansatz.entanglement=linear,full", "model.ansatz.reps=1,3")
 
 
@@ -121,6 +120,8 @@ def _total(cells: list[dict], qubits, seeds: int, overhead: float) -> dict:
 
 
 def run(quick: bool = False) -> list[dict]:
+    from qml_entanglement.engine.real_block import THREADS_VARIABLE
+
     os.environ[THREADS_VARIABLE] = "1"  # as in a sweep job: one engine thread per worker
     qubits = QUBITS[:2] if quick else QUBITS
     cells = _cells(qubits)
