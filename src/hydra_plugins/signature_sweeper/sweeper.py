@@ -45,6 +45,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf
 
 from qml_entanglement.config.fields import fits
+from qml_entanglement.sweeps.config_reuse import reusing_context
 from qml_entanglement.sweeps.library_internals import basic_sweeper
 
 BasicSweeper, BasicSweeperConf = basic_sweeper()
@@ -166,6 +167,10 @@ class SignatureSweeper(BasicSweeper):
 
     def setup(self, *, hydra_context, task_function, config) -> None:
         super().setup(hydra_context=hydra_context, task_function=task_function, config=config)
+        # every job composes its config-group choices once per worker, not once per job
+        self.hydra_context = reusing_context(hydra_context)
+        if getattr(self.launcher, "hydra_context", None) is not None:
+            self.launcher.hydra_context = reusing_context(self.launcher.hydra_context)
         self.launcher = ResilientLauncher(self.launcher, config)
 
 

@@ -17,14 +17,25 @@ rows ``once``):
 * loky's module-level ``_executor`` (``joblib.externals.loky.reusable_executor``): ends the idle
   workers at once after the last job (a sweep's wind-down went from 4.3 s to 1.2 s); joblib
   exposes no handle on its reusable executor that does not create one.
+* what ``ConfigLoaderImpl._load_configuration_impl`` (``hydra._internal.config_loader_impl``)
+  writes about a job's overrides, and its ``get_overrides_dirname``: what
+  :class:`~qml_entanglement.sweeps.config_reuse.ReusingConfigLoader` fills in after reusing
+  a composition, so that a sweep job composes its config-group choices once per worker
+  instead of once per job (about 0.25 CPU-s a job; ``benchmarks/bench_atlas.py``).
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
-__all__ = ["basic_sweeper", "end_idle_workers", "joblib_parallel_settings"]
+__all__ = [
+    "basic_sweeper",
+    "end_idle_workers",
+    "joblib_parallel_settings",
+    "stamp_job_overrides",
+]
 
 
 def basic_sweeper() -> tuple[type, type]:
@@ -59,3 +70,30 @@ def end_idle_workers() -> bool:
         return False
     executor.shutdown(wait=True, kill_workers=True)
     return True
+
+
+def stamp_job_overrides(cfg, overrides: list[str]) -> None:
+    """Write into ``cfg.hydra`` what Hydra 1.3's config loader writes about a job composed
+    with *overrides* (Hydra's own first, then the job's), after composing: the lists
+    ``hydra.overrides.hydra`` and ``.task``, ``hydra.job.override_dirname``, and the
+    process's ``hydra.runtime.cwd`` and copied environment variables."""
+    from hydra._internal.config_loader_impl import get_overrides_dirname
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from omegaconf import open_dict
+
+    parsed = OverridesParser.create().parse_overrides(overrides=list(overrides))
+    app = [o for o in parsed if not o.is_hydra_override()]
+    hydra = cfg.hydra
+    hydra.overrides.hydra = [o.input_line for o in parsed if o.is_hydra_override()]
+    hydra.overrides.task = [o.input_line for o in app]
+    with open_dict(hydra):
+        for key in hydra.job.env_copy:
+            hydra.job.env_set[key] = os.environ[key]
+    hydra.runtime.cwd = os.getcwd()
+    dirname = hydra.job.config.override_dirname
+    hydra.job.override_dirname = get_overrides_dirname(
+        overrides=app,
+        kv_sep=dirname.kv_sep,
+        item_sep=dirname.item_sep,
+        exclude_keys=dirname.exclude_keys,
+    )

@@ -25,6 +25,7 @@ mistake raises Hydra's own error.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
@@ -45,28 +46,47 @@ def compose_reusing(config_name: str, overrides: list[str]) -> DictConfig:
     from hydra.core.global_hydra import GlobalHydra
 
     loader = GlobalHydra.instance().config_loader()
-    split = _split(overrides, loader)
-    if split is None:
-        return compose(config_name=config_name, overrides=list(overrides))
-    groups, plain = split
-    where = tuple((e.provider, e.path) for e in loader.get_search_path().get_path())
-    key = (where, config_name, tuple(groups))
+    split = split_overrides(overrides, loader)
+    if split is not None:
+        groups, plain = split
+        key = (search_path_of(loader), config_name, tuple(groups))
+        cfg = with_plain_values(
+            kept(key, lambda: compose(config_name=config_name, overrides=list(groups))), plain
+        )
+        if cfg is not None:
+            return cfg
+    return compose(config_name=config_name, overrides=list(overrides))
+
+
+def kept(key: tuple, compose_groups: Callable[[], DictConfig]) -> DictConfig:
+    """A copy of the config kept under *key*, composed by *compose_groups* the first time."""
     if key not in _kept:
         if len(_kept) >= _MAX_KEPT:
             _kept.pop(next(iter(_kept)))
-        _kept[key] = compose(config_name=config_name, overrides=list(groups))
-    cfg = copy.deepcopy(_kept[key])
+        _kept[key] = compose_groups()
+    return copy.deepcopy(_kept[key])
+
+
+def search_path_of(loader) -> tuple:
+    """The config search path of Hydra's config *loader*, as a key."""
+    return tuple((e.provider, e.path) for e in loader.get_search_path().get_path())
+
+
+def with_plain_values(cfg: DictConfig, plain: list[tuple[str, Any]]) -> DictConfig | None:
+    """*cfg* with each ``(key, value)`` applied as Hydra applies a config override after
+    composing, or None where one is not a plain change of an existing leaf (Hydra then
+    composes the whole list and says what is wrong)."""
     try:
         for name, value in plain:
             if isinstance(OmegaConf.select(cfg, name, default=_MISSING), DictConfig | ListConfig):
                 raise ValueError(f"{name} is a node, not a value")
             OmegaConf.update(cfg, name, value, merge=True)
     except Exception:  # what Hydra would refuse: let Hydra say so
-        return compose(config_name=config_name, overrides=list(overrides))
+        return None
     return cfg
 
 
-def _split(overrides: list[str], loader) -> tuple[list[str], list[tuple[str, Any]]] | None:
+def split_overrides(overrides: list[str], loader) -> tuple[list[str], list[tuple[str, Any]]] | None:
     """``(group overrides, [(key, value) of plain changes])``, or None when any override is
     neither (a dict value, an addition or deletion of a config value, a package, ``hydra.``)."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
