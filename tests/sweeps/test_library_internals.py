@@ -85,3 +85,17 @@ def test_no_other_module_imports_a_private_name_of_another_library():
                 ):
                     offenders.append(f"{path.relative_to(SRC)}: {name}")
     assert offenders == []
+
+
+def test_hydras_loader_still_writes_what_the_reusing_loader_fills_in():
+    from hydra._internal import config_loader_impl
+
+    source = inspect.getsource(config_loader_impl.ConfigLoaderImpl._load_configuration_impl)
+    for written in ("overrides.task", "overrides.hydra", "override_dirname", "runtime.cwd"):
+        assert written in source, (
+            f"Hydra's loader no longer writes {written}: re-check stamp_job_overrides"
+        )
+    params = inspect.signature(config_loader_impl.get_overrides_dirname).parameters
+    assert list(params) == ["overrides", "exclude_keys", "item_sep", "kv_sep"], (
+        "hydra._internal.config_loader_impl.get_overrides_dirname changed"
+    )
