@@ -86,7 +86,7 @@ def test_jobs_with_the_same_group_choices_compose_once_and_share_nothing(loader,
     configs = [reusing.load_sweep_config(master, job) for job in jobs]
     assert calls == [[*MASTER, "model/ansatz=efficient_su2"]]
     assert [(c.model.ansatz.reps, c.seed) for c in configs] == [(1, 0), (1, 1), (3, 0), (3, 1)]
-    assert [c.hydra.job.override_dirname for c in configs][1] == (
+    assert configs[1].hydra.job.override_dirname == (
         "model.ansatz.reps=1,model/ansatz=efficient_su2,seed=1"
     )
     configs[0].seed = 99  # a config of its own
