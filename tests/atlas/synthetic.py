@@ -60,3 +60,15 @@ def synthetic_atlas(
                 values["log10_init_grad_variance"] = -2.0
             rows.append({"run_id": f"r{len(rows)}", "seed": str(s), **config, **values})
     return pd.DataFrame(rows)
+
+
+def dl_by_hand(y: np.ndarray, s: np.ndarray) -> tuple[float, float, float, float]:
+    """DerSimonian-Laird written out term by term: pooled, its se, tau2, I2."""
+    w = [1 / v**2 for v in s]
+    fixed = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
+    q = sum(wi * (yi - fixed) ** 2 for wi, yi in zip(w, y, strict=True))
+    k = len(y)
+    tau2 = max(0.0, (q - (k - 1)) / (sum(w) - sum(wi**2 for wi in w) / sum(w)))
+    w_star = [1 / (v**2 + tau2) for v in s]
+    pooled = sum(wi * yi for wi, yi in zip(w_star, y, strict=True)) / sum(w_star)
+    return pooled, (1 / sum(w_star)) ** 0.5, tau2, max(0.0, (q - (k - 1)) / q)

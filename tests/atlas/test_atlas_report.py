@@ -12,7 +12,7 @@ from scipy import stats
 from qml_entanglement.atlas.quantities import run_quantities
 from qml_entanglement.atlas.stage import AtlasSettings, publish_atlas
 from qml_entanglement.atlas.tables import analyse
-from tests.atlas.synthetic import synthetic_atlas
+from tests.atlas.synthetic import dl_by_hand, synthetic_atlas
 
 MARGINS = {"delta_meyer_wallach": 0.01, "q_loss_comovement": 0.2}
 
@@ -45,22 +45,10 @@ def test_per_config_effect_is_the_mean_over_seeds_with_its_standard_error(plante
     assert row["se"] == pytest.approx(by_hand)
 
 
-def _dl_by_hand(y: np.ndarray, s: np.ndarray) -> tuple[float, float, float, float]:
-    """DerSimonian-Laird written out term by term: pooled, its se, tau2, I2."""
-    w = [1 / v**2 for v in s]
-    fixed = sum(wi * yi for wi, yi in zip(w, y, strict=True)) / sum(w)
-    q = sum(wi * (yi - fixed) ** 2 for wi, yi in zip(w, y, strict=True))
-    k = len(y)
-    tau2 = max(0.0, (q - (k - 1)) / (sum(w) - sum(wi**2 for wi in w) / sum(w)))
-    w_star = [1 / (v**2 + tau2) for v in s]
-    pooled = sum(wi * yi for wi, yi in zip(w_star, y, strict=True)) / sum(w_star)
-    return pooled, (1 / sum(w_star)) ** 0.5, tau2, max(0.0, (q - (k - 1)) / q)
-
-
 def test_pooling_matches_a_hand_computation(planted):
     _, tables = planted
     arm = tables.per_config.query("metric == 'delta_meyer_wallach' and arm == 'trained'")
-    pooled, se, tau2, i2 = _dl_by_hand(arm["effect"].to_numpy(), arm["se"].to_numpy())
+    pooled, se, tau2, i2 = dl_by_hand(arm["effect"].to_numpy(), arm["se"].to_numpy())
     row = tables.meta.set_index("metric").loc["delta_meyer_wallach"]
     assert row["k"] == len(arm) == 24
     assert row["pooled"] == pytest.approx(pooled)
