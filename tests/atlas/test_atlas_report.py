@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from qml_entanglement.atlas.quantities import run_quantities
+from qml_entanglement.atlas.quantities import FACTORS, run_quantities
 from qml_entanglement.atlas.stage import AtlasSettings, publish_atlas
 from qml_entanglement.atlas.tables import analyse
+from qml_entanglement.atlas.words import page
 from tests.atlas.synthetic import dl_by_hand, synthetic_atlas
 
 MARGINS = {"delta_meyer_wallach": 0.01, "q_loss_comovement": 0.2}
@@ -170,3 +171,19 @@ def test_run_quantities_are_changes_from_the_first_to_the_last_step():
     assert rounding["delta_half_cut_entropy"] == 0.0  # rounding noise is no change
     flat = run_quantities(frame.assign(meyer_wallach=0.3), {})
     assert math.isnan(flat["q_loss_comovement"])
+
+
+def test_the_page_says_first_whether_the_classifiers_learned_by_qubit_count():
+    """Trained runs at 4 qubits planted at accuracy 0.8, all else at 0.5: the first paragraph
+    gives each qubit count's pooled accuracy, computed here by hand."""
+    runs = synthetic_atlas(rise=0.0, comovement=0.0, seed=2)
+    learned = (runs["control"] == "trained") & (runs["qubits"] == runs["qubits"].min())
+    runs.loc[learned, "final_test_accuracy"] += 0.3
+    tables = analyse(runs, MARGINS)
+    first = page(tables, tables.per_config[["config", *FACTORS]].drop_duplicates(), 0.05)[0]
+    assert first.startswith("Did the classifiers learn?")
+    table = tables.per_config.query("metric == 'final_test_accuracy' and arm == 'trained'")
+    for qubits, part in table.groupby("qubits"):
+        pooled = dl_by_hand(part["effect"].to_numpy(), part["se"].to_numpy())[0]
+        assert f"{qubits}: {pooled:.3f}" in first
+        assert (pooled > 0.7) == (qubits == runs["qubits"].min())

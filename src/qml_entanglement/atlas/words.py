@@ -1,15 +1,20 @@
 """The atlas's page of plain words: every sentence is a number from the tables.
 
-Where entanglement rises, falls or is equivalent to zero (per configuration, BH q < alpha, or
-TOST within the metric's margin; an inconclusive one states the effect it could have detected),
-what the controls give, and whether Q tracks the loss beyond what the controls show.
+First whether the classifiers learned at all (final test accuracy per arm and per qubit count:
+entanglement "during learning" means little where the test accuracy is that of the controls).
+Then where entanglement rises, falls or is equivalent to zero (per configuration, BH q < alpha,
+or TOST within the metric's margin; an inconclusive one states the effect it could have
+detected), what the controls give, and whether Q tracks the loss beyond what the controls show.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
+
+from qml_entanglement.analysis.meta import dersimonian_laird
 
 from .figures import label
 from .tables import AtlasTables
@@ -93,6 +98,32 @@ def tracking_sentence(tables: AtlasTables) -> str:
     )
 
 
+def learning_sentence(tables: AtlasTables) -> str:
+    """Final test accuracy pooled per arm; in the trained arm, pooled per qubit count
+    (DerSimonian-Laird over its configurations) and the meta-regression's slope per qubit."""
+    metric = "final_test_accuracy"
+    arms = [pooled_sentence(tables.meta_by_arm, metric, a) for a in _arms(tables, metric)]
+    table = tables.per_config
+    trained = table[(table["metric"] == metric) & (table["arm"] == "trained")]
+    trained = trained[np.isfinite(trained["effect"]) & (trained["se"] > 0)]
+    per_qubits = ", ".join(
+        f"{q}: {dersimonian_laird(part['effect'], part['se']).pooled:.3f}"
+        for q, part in trained.groupby("qubits")
+    )
+    reg = tables.regression
+    slope = reg[(reg["metric"] == metric) & (reg["term"] == "qubits (per unit)")]
+    slope_text = "".join(
+        f"; per qubit {_num(t['coef'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}], "
+        f"p = {t['p_value']:.3g} (meta-regression)"
+        for _, t in slope.iterrows()
+    )
+    return (
+        "Did the classifiers learn? Final test accuracy: "
+        + "; ".join(arms)
+        + (f". Trained, by qubit count: {per_qubits}{slope_text}." if per_qubits else ".")
+    )
+
+
 def _arms(tables: AtlasTables, metric: str) -> list[str]:
     by_arm = tables.meta_by_arm
     return list(by_arm[by_arm["metric"] == metric]["arm"])
@@ -100,7 +131,7 @@ def _arms(tables: AtlasTables, metric: str) -> list[str]:
 
 def page(tables: AtlasTables, factor_rows: pd.DataFrame, alpha: float) -> list[str]:
     """The paragraphs of the plain-words page."""
-    paragraphs = []
+    paragraphs = [learning_sentence(tables)]
     for metric in KEY_METRICS:
         lines = [f"{label(metric)}."]
         for arm in _arms(tables, metric):
