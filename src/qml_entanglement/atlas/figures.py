@@ -16,12 +16,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qml_entanglement.analysis.meta import dersimonian_laird
 from qml_entanglement.figure_output import Rendered, render, styled
 from qml_entanglement.metrics import catalogue
 
 from .quantities import DELTAS
-from .tables import ARMS
+from .tables import ARMS, pool
 
 ROW_INCHES = 0.11
 MAX_INCHES = 40.0
@@ -54,9 +53,8 @@ def _subgroup(arm: str, qubits: int, part: pd.DataFrame, z: float, y: int) -> li
          "low": e - z * s, "high": e + z * s}
         for i, (e, s) in enumerate(zip(effect, se, strict=True))
     ]  # fmt: skip
-    usable = np.isfinite(effect) & (se > 0)
-    if usable.any():
-        result = dersimonian_laird(effect[usable], se[usable])
+    result = pool(part)
+    if result is not None:
         rows.append({**base, "y": y + len(rows), "kind": "subgroup",
                      "label": f"n = {qubits}: pooled (k={result.k})", "effect": result.pooled,
                      "low": result.ci_low, "high": result.ci_high})  # fmt: skip

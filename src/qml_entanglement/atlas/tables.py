@@ -25,7 +25,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from qml_entanglement.analysis.meta import dersimonian_laird, meta_regression, q_values
+from qml_entanglement.analysis.meta import (
+    MetaResult,
+    dersimonian_laird,
+    meta_regression,
+    q_values,
+)
 from qml_entanglement.analysis.power import minimum_detectable_effect, tost
 
 from .quantities import FACTORS, METRICS
@@ -135,15 +140,25 @@ def _verdict(row: pd.Series, alpha: float) -> str:
     return "inconclusive"
 
 
+def poolable(rows: pd.DataFrame) -> pd.DataFrame:
+    """The configurations that can be pooled: a finite effect with ``se > 0``."""
+    return rows[np.isfinite(rows["effect"]) & (rows["se"] > 0)]
+
+
+def pool(rows: pd.DataFrame, level: float = 0.95) -> MetaResult | None:
+    """DerSimonian-Laird over the :func:`poolable` configurations of *rows*; None if none."""
+    usable = poolable(rows)
+    return None if usable.empty else dersimonian_laird(usable["effect"], usable["se"], level)
+
+
 def pooled(table: pd.DataFrame, level: float) -> tuple[pd.DataFrame, dict[str, int]]:
     """DerSimonian-Laird per metric and arm (configurations with ``se > 0``)."""
     rows, zero = [], {}
     for (metric, arm), group in table.groupby(["metric", "arm"], sort=False):
-        usable = group[np.isfinite(group["effect"]) & (group["se"] > 0)]
         zero[f"{metric} | {arm}"] = int((group["se"] == 0).sum())
-        if usable.empty:
+        result = pool(group, level)
+        if result is None:
             continue
-        result = dersimonian_laird(usable["effect"], usable["se"], level)
         rows.append({"metric": metric, "arm": arm, **_meta_row(result)})
     return pd.DataFrame(rows, columns=["metric", "arm", *META_COLUMNS[1:]]), zero
 
@@ -180,7 +195,7 @@ def regression(table: pd.DataFrame, level: float) -> pd.DataFrame:
     whose configurations cannot estimate it gets one row saying why."""
     rows = []
     for metric, group in table.groupby("metric", sort=False):
-        usable = group[np.isfinite(group["effect"]) & (group["se"] > 0)]
+        usable = poolable(group)
         if usable.empty:
             continue
         x, names = design(usable)

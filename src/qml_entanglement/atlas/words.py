@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
-from qml_entanglement.analysis.meta import dersimonian_laird
-
 from .figures import label
-from .tables import AtlasTables
+from .tables import AtlasTables, pool, poolable
 
 KEY_METRICS = ("delta_meyer_wallach", "delta_half_cut_page_fraction", "delta_half_cut_renyi2")
 
@@ -104,12 +101,8 @@ def learning_sentence(tables: AtlasTables) -> str:
     metric = "final_test_accuracy"
     arms = [pooled_sentence(tables.meta_by_arm, metric, a) for a in _arms(tables, metric)]
     table = tables.per_config
-    trained = table[(table["metric"] == metric) & (table["arm"] == "trained")]
-    trained = trained[np.isfinite(trained["effect"]) & (trained["se"] > 0)]
-    per_qubits = ", ".join(
-        f"{q}: {dersimonian_laird(part['effect'], part['se']).pooled:.3f}"
-        for q, part in trained.groupby("qubits")
-    )
+    trained = poolable(table[(table["metric"] == metric) & (table["arm"] == "trained")])
+    per_qubits = ", ".join(f"{q}: {pool(part).pooled:.3f}" for q, part in trained.groupby("qubits"))
     reg = tables.regression
     slope = reg[(reg["metric"] == metric) & (reg["term"] == "qubits (per unit)")]
     slope_text = "".join(
