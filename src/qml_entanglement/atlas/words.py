@@ -80,17 +80,12 @@ def tracking_sentence(tables: AtlasTables) -> str:
     """Q's co-movement with the loss in the trained arm against the controls, and the
     meta-regression's control terms."""
     metric = "q_loss_comovement"
-    arms = [pooled_sentence(tables.meta_by_arm, metric, a) for a in _arms(tables, metric)]
     reg = tables.regression
     terms = reg[(reg["metric"] == metric) & reg["term"].astype(str).str.startswith("control=")]
-    terms_text = "; ".join(
-        f"{t['term']}: {_num(t['coef'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}], "
-        f"p = {t['p_value']:.3g}"
-        for _, t in terms.iterrows()
-    )
+    terms_text = "; ".join(f"{t['term']}: {_term(t)}" for _, t in terms.iterrows())
     return (
         "Does Q track the loss beyond the controls? Co-movement r of detrended steps: "
-        + "; ".join(arms)
+        + _every_arm(tables, metric)
         + (f". Meta-regression, control against trained: {terms_text}." if terms_text else ".")
     )
 
@@ -99,22 +94,30 @@ def learning_sentence(tables: AtlasTables) -> str:
     """Final test accuracy pooled per arm; in the trained arm, pooled per qubit count
     (DerSimonian-Laird over its configurations) and the meta-regression's slope per qubit."""
     metric = "final_test_accuracy"
-    arms = [pooled_sentence(tables.meta_by_arm, metric, a) for a in _arms(tables, metric)]
     table = tables.per_config
     trained = poolable(table[(table["metric"] == metric) & (table["arm"] == "trained")])
     per_qubits = ", ".join(f"{q}: {pool(part).pooled:.3f}" for q, part in trained.groupby("qubits"))
     reg = tables.regression
     slope = reg[(reg["metric"] == metric) & (reg["term"] == "qubits (per unit)")]
-    slope_text = "".join(
-        f"; per qubit {_num(t['coef'])} [{_num(t['ci_low'])}, {_num(t['ci_high'])}], "
-        f"p = {t['p_value']:.3g} (meta-regression)"
-        for _, t in slope.iterrows()
-    )
+    slope_text = "".join(f"; per qubit {_term(t)} (meta-regression)" for _, t in slope.iterrows())
     return (
         "Did the classifiers learn? Final test accuracy: "
-        + "; ".join(arms)
+        + _every_arm(tables, metric)
         + (f". Trained, by qubit count: {per_qubits}{slope_text}." if per_qubits else ".")
     )
+
+
+def _term(row: pd.Series) -> str:
+    """A meta-regression coefficient: ``+0.05 [+0.006, +0.1], p = 0.027``."""
+    return (
+        f"{_num(row['coef'])} [{_num(row['ci_low'])}, {_num(row['ci_high'])}], "
+        f"p = {row['p_value']:.3g}"
+    )
+
+
+def _every_arm(tables: AtlasTables, metric: str) -> str:
+    """:func:`pooled_sentence` of every arm pooled for *metric*, joined."""
+    return "; ".join(pooled_sentence(tables.meta_by_arm, metric, a) for a in _arms(tables, metric))
 
 
 def _arms(tables: AtlasTables, metric: str) -> list[str]:
