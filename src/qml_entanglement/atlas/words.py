@@ -20,7 +20,7 @@ KEY_METRICS = ("delta_meyer_wallach", "delta_half_cut_page_fraction", "delta_hal
 
 
 def _num(x: float, digits: int = 3) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:+.{digits}g}"
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:+#.{digits}g}"
 
 
 def pooled_sentence(by_arm: pd.DataFrame, metric: str, arm: str) -> str:
