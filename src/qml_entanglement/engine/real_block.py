@@ -15,10 +15,11 @@ ahead (``python -m qml_entanglement.engine``), so a run only loads them.
 Threads: numba's threading layer is ``forksafe`` (TBB when numba can load it, else numba's
 ``workqueue``; never GNU OpenMP, whose thread pool does not survive ``fork`` -- sweeps fork
 their workers; at n = 12 on this loaded 2-core machine TBB's work stealing gave the same epoch
-time as ``workqueue``'s static shares, so TBB is not a dependency), with as many threads as
-``os.sched_getaffinity`` gives; the kernels are the only threads at work (the session keeps
-BLAS on one thread). ``workqueue`` must not be entered from two Python threads at once, so
-calls are serialised by a lock.
+time as ``workqueue``'s static shares, and at n = 14 / 16 beside busy neighbours TBB's work
+stealing over single chunks gained nothing either (benchmarks/README.md), so TBB is not a
+dependency), with as many threads as ``os.sched_getaffinity`` gives; the kernels are the only
+threads at work (the session keeps BLAS on one thread). ``workqueue`` must not be entered from
+two Python threads at once, so calls are serialised by a lock.
 
 The segmentation fault that once made the old engine's threads opt-in: one CI dry run (issue
 14) died in pandas' C CSV reader inside ``test_compare_report``, with an idle
